@@ -1,0 +1,144 @@
+"""Training speed of the beat CNN on this machine, printed as rates and ratios (not a test).
+
+    python benchmarks/bench_training.py [--samples 20480] [--threads 2] [--batch-size 1280]
+        [--channels 16 16 32 32 64 64] [--hidden 128 64 32] [--device cpu]
+
+Prints:
+* training samples/s of one epoch of ``ecgbeats.training.train_model`` (random beats);
+* achieved FLOP/s (FLOPs of one training step counted by torch's FlopCounterMode, forward and
+  backward) divided by the FLOP/s of a large float32 matmul measured in the same run;
+* epoch time of ``train_model`` divided by a bare forward/backward/step loop over pre-sliced
+  in-memory tensors: the input-pipeline and bookkeeping overhead (target <= 1.1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "ecgbeats-numba-cache"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+from ecgbeats.model import BeatCNN, CNNConfig, resolve_device  # noqa: E402
+from ecgbeats.training import TrainConfig, train_model  # noqa: E402
+
+
+def matmul_flops(device: torch.device, size: int = 2048, seconds: float = 2.0) -> float:
+    """FLOP/s of repeated float32 (size x size) matmuls: the machine's practical peak."""
+    a = torch.randn(size, size, device=device)
+    b = torch.randn(size, size, device=device)
+    for _ in range(2):
+        a @ b
+    sync(device)
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        a @ b
+        count += 1
+    sync(device)
+    return 2 * size**3 * count / (time.perf_counter() - started)
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def step_flops(config: CNNConfig, batch: int, device: torch.device) -> int:
+    """FLOPs of one training step (forward + backward) on a batch."""
+    model = BeatCNN(config).to(device)
+    x = torch.randn(batch, 1, config.input_length, device=device)
+    y = torch.randint(0, config.n_classes, (batch,), device=device)
+    with FlopCounterMode(display=False) as counter:
+        nn.functional.cross_entropy(model(x), y).backward()
+    return counter.get_total_flops()
+
+
+def bare_epoch(
+    x: torch.Tensor, y: torch.Tensor, config: CNNConfig, batch: int, device: torch.device
+) -> float:
+    """Seconds of one epoch of forward/backward/step over pre-sliced batches (no shuffling)."""
+    model = BeatCNN(config).to(device).train()
+    optimiser = torch.optim.Adam(model.parameters(), lr=5e-4)
+    xs = [x[i : i + batch].contiguous() for i in range(0, x.shape[0], batch)]
+    ys = [y[i : i + batch].contiguous() for i in range(0, y.shape[0], batch)]
+    for xb, yb in zip(xs[:2], ys[:2], strict=True):  # warm-up
+        nn.functional.cross_entropy(model(xb), yb).backward()
+    sync(device)
+    started = time.perf_counter()
+    for xb, yb in zip(xs, ys, strict=True):
+        loss = nn.functional.cross_entropy(model(xb), yb)
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+    sync(device)
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", type=int, default=20480)
+    parser.add_argument("--validation", type=int, default=512)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=1280)
+    parser.add_argument("--classes", type=int, default=6)
+    parser.add_argument("--channels", type=int, nargs=6, default=None)
+    parser.add_argument("--hidden", type=int, nargs=3, default=None)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+
+    torch.set_num_threads(args.threads)
+    device = resolve_device(args.device)
+    extra = {}
+    if args.channels:
+        extra["channels"] = tuple(args.channels)
+    if args.hidden:
+        extra["hidden"] = tuple(args.hidden)
+    config = CNNConfig(n_classes=args.classes, **extra)
+    rng = np.random.default_rng(0)
+    beats = rng.standard_normal((args.samples, config.input_length), dtype=np.float32)
+    labels = rng.integers(0, args.classes, args.samples)
+    val_beats = rng.standard_normal((args.validation, config.input_length), dtype=np.float32)
+    val_labels = rng.integers(0, args.classes, args.validation)
+    x = torch.from_numpy(beats).unsqueeze(1).to(device)
+    y = torch.from_numpy(labels).to(device)
+
+    peak = matmul_flops(device)
+    flops = step_flops(config, args.batch_size, device)
+    n_batches = -(-args.samples // args.batch_size)
+    total_flops = flops * args.samples / args.batch_size
+    train_config = TrainConfig(epochs=1, batch_size=args.batch_size, device=str(device))
+    bare = min(bare_epoch(x, y, config, args.batch_size, device) for _ in range(args.repeats))
+    epoch = min(
+        train_model(beats, labels, val_beats, val_labels, config, train_config).history[0][
+            "seconds"
+        ]
+        for _ in range(args.repeats)
+    )
+    params = sum(p.numel() for p in BeatCNN(config).parameters())
+
+    print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    print(f"model channels {list(config.channels)} hidden {list(config.hidden)}: {params} params")
+    print(f"samples {args.samples} in {n_batches} batches of {args.batch_size}")
+    print(f"matmul peak                     {peak / 1e9:10.1f} GFLOP/s")
+    print(f"FLOPs per training sample       {flops / args.batch_size / 1e6:10.2f} MFLOP")
+    print(f"training samples/s (train_model){args.samples / epoch:10.0f}")
+    print(f"training samples/s (bare loop)  {args.samples / bare:10.0f}")
+    print(f"achieved / matmul FLOP/s        {total_flops / epoch / peak:10.3f}")
+    print(f"epoch / bare loop time          {epoch / bare:10.3f}  (target <= 1.1)")
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    main()

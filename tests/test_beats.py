@@ -1,0 +1,71 @@
+import numpy as np
+import pytest
+
+from ecgbeats.beats import beats_from_signal, normalise, rr_intervals, segment, window_fits
+from ecgbeats.denoising import DenoisingOptions
+from ecgbeats.errors import InputError
+
+NO_DENOISING = DenoisingOptions(level=3, remove_approximation=False, remove_details=())
+
+
+def test_segment_takes_before_and_after_r_peak():
+    signal = np.arange(1000, dtype=float)
+    beats = segment(signal, np.array([150, 500]), 150, 150)
+    assert beats.shape == (2, 300)
+    assert beats[0, 0] == 0 and beats[0, 150] == 150 and beats[0, -1] == 299
+    assert beats[1, 150] == 500
+
+
+def test_edge_beats_are_dropped_and_counted():
+    signal = np.random.default_rng(0).standard_normal(1000)
+    samples = np.array([100, 149, 150, 500, 850, 851, 990])
+    fits = window_fits(samples, signal.size, 150, 150)
+    assert fits.tolist() == [False, False, True, True, True, False, False]
+    beat_set = beats_from_signal(
+        signal, 360, samples, denoising=NO_DENOISING, before=150, after=150, normalisation="zscore"
+    )
+    assert beat_set.edge_drops == 4
+    assert beat_set.samples.tolist() == [150, 500, 850]
+    assert beat_set.beats.dtype == np.float32 and beat_set.beats.shape == (3, 300)
+
+
+def test_rr_intervals_survive_edge_drops():
+    samples = np.array([100, 460, 820, 1180])
+    previous, following = rr_intervals(samples, 360.0)
+    assert previous.tolist() == [0.0, 1.0, 1.0, 1.0]
+    assert following.tolist() == [1.0, 1.0, 1.0, 0.0]
+    signal = np.random.default_rng(1).standard_normal(1300)
+    beat_set = beats_from_signal(
+        signal, 360, samples, denoising=NO_DENOISING, before=150, after=150, normalisation="zscore"
+    )
+    assert beat_set.rr_previous.tolist() == [1.0, 1.0]  # the first kept beat has a real RR
+
+
+def test_zscore_and_minmax():
+    beats = np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 5.0, 5.0, 5.0]])
+    z = normalise(beats, "zscore")
+    np.testing.assert_allclose(z[0].mean(), 0, atol=1e-12)
+    np.testing.assert_allclose(z[0].std(), 1, rtol=1e-6)
+    m = normalise(beats, "minmax")
+    assert m[0].min() == 0 and m[0].max() == 1
+    # flat beats never give NaN
+    assert np.all(z[1] == 0) and np.all(m[1] == 0)
+    assert np.isfinite(z).all() and np.isfinite(m).all()
+
+
+def test_unknown_normalisation_names_key():
+    with pytest.raises(InputError, match=r"beats\.normalisation"):
+        normalise(np.ones((1, 4)), "robust")  # type: ignore[arg-type]
+
+
+def test_unsorted_positions_rejected():
+    with pytest.raises(InputError, match="not sorted"):
+        beats_from_signal(
+            np.zeros(2000),
+            360,
+            np.array([900, 400]),
+            denoising=NO_DENOISING,
+            before=150,
+            after=150,
+            normalisation="zscore",
+        )

@@ -1,0 +1,156 @@
+"""The evaluate_model and compare_with_paper scripts, run on a small model and dataset."""
+
+from __future__ import annotations
+
+import logging
+import runpy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from test_metrics import assert_png, history_frame
+
+from ecgbeats import metrics
+from ecgbeats.model import BeatCNN, CNNConfig, load_checkpoint, predict_proba, save_checkpoint
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCRIPTS = REPO_ROOT / "workflow" / "scripts"
+CLASS_NAMES = ["NOR", "PVC", "PAC"]
+FIGURES = ("confusion_matrix", "roc", "pr", "training_curves")
+
+
+class Named(list):
+    """Stand-in for Snakemake's named lists: items by position, by name and as attributes."""
+
+    def __init__(self, **items: object):
+        super().__init__(items.values())
+        self._items = dict(items)
+        self.__dict__.update(items)
+
+    def __getitem__(self, key):  # noqa: ANN001 - int, slice or name
+        return self._items[key] if isinstance(key, str) else super().__getitem__(key)
+
+
+class FakeSnakemake:
+    def __init__(self, rule: str, input: Named, output: Named, log: Path, **extra: object):
+        self.rule = rule
+        self.input = input
+        self.output = output
+        self.log = [str(log)]
+        self.threads = 1
+        self.params = Named(**extra.get("params", {}))
+        self.wildcards = Named(split="intra", task="six")
+
+
+def run_script(name: str, smk: FakeSnakemake) -> None:
+    """Run a workflow script as Snakemake would, then undo its logging setup."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        runpy.run_path(str(SCRIPTS / name), init_globals={"snakemake": smk}, run_name="__main__")
+    finally:
+        for handler in root.handlers:
+            if handler not in handlers:
+                handler.close()
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+@pytest.fixture(scope="module")
+def evaluated(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A small dataset whose test part lacks class PAC, a checkpoint and a training history."""
+    directory = tmp_path_factory.mktemp("evaluation")
+    rng = np.random.default_rng(0)
+    labels = np.array([0] * 40 + [1] * 20 + [2] * 6, dtype=np.int64)
+    beats = rng.normal(size=(labels.size, 300)).astype(np.float32)
+    beats[labels == 1, 140:160] -= 3.0  # something for the model to separate
+    dataset = directory / "six.npz"
+    np.savez_compressed(dataset, beats=beats, labels=labels, class_names=np.array(CLASS_NAMES))
+    test = np.concatenate([np.arange(30, 40), np.arange(50, 60)]).astype(np.int64)
+    split = directory / "split.npz"
+    np.savez(split, train=np.arange(0, 30), validation=np.arange(60, 66), test=test)
+    torch.manual_seed(0)
+    model = BeatCNN(CNNConfig(n_classes=3, channels=(4, 4, 4, 4, 8, 8), hidden=(16, 8, 8)))
+    checkpoint = directory / "model.pt"
+    save_checkpoint(checkpoint, model, CLASS_NAMES)
+    history = directory / "training_history.tsv"
+    history_frame().to_csv(history, sep="\t", index=False)
+    out = directory / "out"
+    output = Named(
+        metrics=str(out / "metrics.tsv"),
+        predictions=str(out / "predictions.npz"),
+        **{name: str(out / "figures" / f"{name}.png") for name in FIGURES},
+    )
+    (out / "figures").mkdir(parents=True)
+    smk = FakeSnakemake(
+        "evaluate_model",
+        Named(dataset=str(dataset), split=str(split), model=str(checkpoint), history=str(history)),
+        output,
+        directory / "evaluate.log",
+        params={"batch_size": 7, "device": "cpu"},
+    )
+    run_script("evaluate_model.py", smk)
+    return {
+        "dir": directory,
+        "out": output,
+        "beats": beats,
+        "labels": labels,
+        "test": test,
+        "checkpoint": checkpoint,
+        "log": directory / "evaluate.log",
+    }
+
+
+def test_predictions_are_the_models_on_the_test_part(evaluated: dict):
+    with np.load(evaluated["out"].predictions) as saved:
+        np.testing.assert_array_equal(saved["index"], evaluated["test"])
+        np.testing.assert_array_equal(saved["y_true"], evaluated["labels"][evaluated["test"]])
+        assert list(saved["class_names"]) == CLASS_NAMES
+        model, _ = load_checkpoint(evaluated["checkpoint"])
+        expected = predict_proba(model, evaluated["beats"][evaluated["test"]])
+        np.testing.assert_allclose(saved["probabilities"], expected, rtol=1e-5, atol=1e-6)
+        np.testing.assert_array_equal(saved["y_pred"], expected.argmax(axis=1))
+
+
+def test_metrics_table_matches_the_predictions(evaluated: dict):
+    table = pd.read_csv(
+        evaluated["out"].metrics, sep="\t", keep_default_na=False, na_values=["NaN"]
+    )
+    with np.load(evaluated["out"].predictions) as saved:
+        expected = metrics.classification_table(
+            saved["y_true"], saved["probabilities"], CLASS_NAMES
+        )
+    assert list(table["class"]) == list(expected["class"])
+    for metric in metrics.METRICS:
+        np.testing.assert_allclose(table[metric], expected[metric], atol=1e-6, err_msg=metric)
+    pac = table.set_index("class").loc["PAC"]
+    assert pac["support"] == 0 and np.isnan(pac["roc_auc"]) and "absent" in pac["note"]
+    assert "PAC has no beat" in evaluated["log"].read_text()
+
+
+def test_figures_are_written(evaluated: dict):
+    for name in FIGURES:
+        assert_png(Path(evaluated["out"][name]))
+
+
+def test_compare_with_paper_script(evaluated: dict, tmp_path: Path):
+    paper = tmp_path / "paper.tsv"
+    paper.write_text("# source: test\nclass\tf1\nNOR\t0.5\nPAC\t0.9\n")
+    output = tmp_path / "paper_comparison.tsv"
+    smk = FakeSnakemake(
+        "compare_with_paper",
+        Named(metrics=evaluated["out"].metrics, paper=str(paper)),
+        Named(comparison=str(output)),
+        tmp_path / "compare.log",
+    )
+    run_script("compare_with_paper.py", smk)
+    table = pd.read_csv(output, sep="\t", keep_default_na=False, na_values=["NaN"])
+    ours = pd.read_csv(evaluated["out"].metrics, sep="\t", keep_default_na=False, na_values=["NaN"])
+    assert list(table["class"]) == list(ours["class"])
+    nor = table.set_index("class").loc["NOR"]
+    assert nor["f1_paper"] == 0.5
+    assert nor["f1_difference"] == pytest.approx(nor["f1_ours"] - 0.5, abs=1e-4)
+    # PAC is absent from our test part: no difference can be computed
+    assert np.isnan(table.set_index("class").loc["PAC", "f1_difference"])

@@ -1,0 +1,81 @@
+"""Dry runs of every shipped config, lint, config errors and what a config change reruns."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from synthetic_ecg import TINY_RECORDS
+from workflow_runner import WorkflowCopy, tiny_config
+
+SHIPPED_CONFIGS = [[], ["config/inter_patient.yaml"], [".test/config.yaml"]]
+
+
+@pytest.fixture(scope="module")
+def workflow(tmp_path_factory: pytest.TempPathFactory) -> WorkflowCopy:
+    return WorkflowCopy(tmp_path_factory.mktemp("config-checks"))
+
+
+@pytest.mark.parametrize("configfiles", SHIPPED_CONFIGS, ids=["paper", "inter", "test"])
+def test_dry_run_of_shipped_config(workflow: WorkflowCopy, configfiles: list[str]):
+    """Without a local copy the plan starts with downloads; with one it does not."""
+    jobs = workflow.planned_jobs(configfiles=configfiles)
+    assert jobs.get("download_record", 0) > 0
+    assert jobs.get("preprocess_record", 0) == jobs["download_record"]
+    mitdb = os.environ.get("MITDB_DIR")
+    if mitdb:
+        local = workflow.write_config("local-copy.yaml", {"data_dir": mitdb})
+        jobs = workflow.planned_jobs(configfiles=[*configfiles, local.name])
+        assert "download_record" not in jobs
+        assert jobs["verify_record"] == jobs["preprocess_record"] > 0
+
+
+def test_lint_is_clean(workflow: WorkflowCopy):
+    result = workflow.run("--lint", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"records": ["100", "999"]}, "config key 'records': unknown record id(s) 999"),
+        ({"tasks": ["six", "seven"]}, "config key 'tasks': seven not defined"),
+        ({"beats": {"before": 0, "after": 150, "normalisation": "zscore"}}, "before"),
+        ({"denoise": {"wavelet": "db5"}}, "denoise"),
+        ({"beats": {"before": 150, "after": 150, "normalisation": "l2"}}, "normalisation"),
+    ],
+)
+def test_invalid_config_is_named(workflow: WorkflowCopy, overrides: dict, message: str):
+    bad = workflow.write_config("bad.yaml", overrides)
+    result = workflow.run("-n", configfiles=[bad.name], check=False)
+    assert result.returncode != 0
+    assert message in result.stdout + result.stderr
+
+
+def test_config_changes_rerun_only_downstream(tiny_db: Path, tmp_path: Path):
+    """A training-only change reruns no preprocessing; a denoising change reruns it all."""
+    workflow = WorkflowCopy(tmp_path)
+    records = list(TINY_RECORDS)[:3]
+    base = tiny_config(tiny_db, records, tasks=["aami"])
+    workflow.write_config("base.yaml", base)
+    workflow.run("results/datasets/aami.npz", configfiles=["base.yaml"])
+    assert workflow.planned_jobs("results/datasets/aami.npz", configfiles=["base.yaml"]) == {}
+
+    changed_figure = {**base, "denoise_figure": {**base["denoise_figure"], "seconds": 3}}
+    workflow.write_config("figure.yaml", changed_figure)
+    assert workflow.planned_jobs("results/datasets/aami.npz", configfiles=["figure.yaml"]) == {}
+
+    denoise = dict(base)
+    denoise["denoise"] = {
+        "wavelet": "db5",
+        "level": 9,
+        "remove_approximation": True,
+        "remove_details": [1],
+        "threshold": "none",
+    }
+    workflow.write_config("denoise.yaml", denoise)
+    jobs = workflow.planned_jobs("results/datasets/aami.npz", configfiles=["denoise.yaml"])
+    assert jobs["preprocess_record"] == len(records)
+    assert jobs["build_dataset"] == 1
+

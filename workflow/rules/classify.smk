@@ -1,0 +1,196 @@
+"""Classifying new recordings, and the R-peak detector evaluated on the MIT-BIH records."""
+
+CLASSIFY = config["classify"]
+CLASSIFY_PATHS = {Path(p).name: p for p in CLASSIFY["records"]}
+if len(CLASSIFY_PATHS) != len(CLASSIFY["records"]):
+    raise WorkflowError(
+        "config key 'classify.records': two records share a file name; outputs are named "
+        "after it (results/classify/{name}/)"
+    )
+if CLASSIFY["task"] not in config["class_maps"]:
+    raise WorkflowError(
+        f"config key 'classify.task': {CLASSIFY['task']} is not defined under 'class_maps'"
+    )
+
+
+wildcard_constraints:
+    name="|".join(CLASSIFY_PATHS) or "(?!)",
+
+
+def classify_targets():
+    """Per new recording: beat table, WFDB `pred` annotations and strip plot."""
+    return [
+        f"results/classify/{name}/{name}{suffix}"
+        for name in CLASSIFY_PATHS
+        for suffix in ("_beats.csv", ".pred", "_strip.png")
+    ]
+
+
+def detector_targets():
+    """Detector Se/+P on the configured MIT-BIH records, and test metrics on detected beats."""
+    targets = [
+        "results/detection/detector_gross.tsv",
+        "results/detection/detector_per_record.tsv",
+    ]
+    # The detected-beats metrics need trained models, whose split scheme is config key `split`
+    # (training.smk); without it only the detector itself is evaluated.
+    if "split" in config:
+        targets += expand(
+            "results/{split}/{task}/detected_beats_{item}.tsv",
+            split=config["split"]["scheme"],
+            task=TASKS,
+            item=("metrics", "per_record"),
+        )
+    return targets
+
+
+def classify_record_input(wildcards):
+    path = CLASSIFY_PATHS[wildcards.name]
+    return {
+        "header": f"{path}.hea",
+        "model": f"results/{CLASSIFY['split']}/{CLASSIFY['task']}/model.pt",
+    }
+
+
+rule classify_record:
+    input:
+        unpack(classify_record_input),
+    output:
+        table="results/classify/{name}/{name}_beats.csv",
+        annotations="results/classify/{name}/{name}.pred",
+        strip=report(
+            "results/classify/{name}/{name}_strip.png",
+            caption="../report/classify_strip.rst",
+            category="classify",
+            subcategory="{name}",
+        ),
+    log:
+        "logs/classify/{name}.log",
+    benchmark:
+        "benchmarks/out/classify/{name}.tsv"
+    conda:
+        "../envs/classify.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        leads=config["leads"],
+        denoise=config["denoise"],
+        beats=config["beats"],
+        task=CLASSIFY["task"],
+        split=CLASSIFY["split"],
+        class_map=config["class_maps"][CLASSIFY["task"]],
+        class_names=list(dict.fromkeys(config["class_maps"][CLASSIFY["task"]].values())),
+        annotation_symbols=CLASSIFY["annotation_symbols"].get(CLASSIFY["task"], {}),
+        annotation_extension=CLASSIFY["annotation_extension"],
+        beats_from=CLASSIFY["beats_from"],
+        detector=CLASSIFY["detector"],
+        strip=[CLASSIFY["strip"]["start_s"], CLASSIFY["strip"]["seconds"]],
+    script:
+        "../scripts/classify_record.py"
+
+
+rule classify_all:
+    input:
+        classify_targets(),
+
+
+rule detect_record:
+    input:
+        header=f"{DATA_DIR}/{{record}}.hea",
+        signal=f"{DATA_DIR}/{{record}}.dat",
+        annotations=f"{DATA_DIR}/{{record}}.atr",
+        verified="results/data/verified/{record}.sha256",
+    output:
+        detections="results/detection/{record}.npz",
+    log:
+        "logs/detection/{record}.log",
+    benchmark:
+        "benchmarks/out/detection/{record}.tsv"
+    conda:
+        "../envs/classify.yaml"
+    threads: 1
+    resources:
+        mem_mb=1500,
+        runtime=15,
+    params:
+        leads=config["leads"],
+        denoise=config["denoise"],
+        detector=CLASSIFY["detector"],
+    script:
+        "../scripts/detect_record.py"
+
+
+rule evaluate_detector:
+    input:
+        detections=expand("results/detection/{record}.npz", record=RECORDS),
+    output:
+        gross=report(
+            "results/detection/detector_gross.tsv",
+            caption="../report/classify_detector.rst",
+            category="data",
+            subcategory="R-peak detection",
+        ),
+        per_record=report(
+            "results/detection/detector_per_record.tsv",
+            caption="../report/classify_detector_per_record.rst",
+            category="data",
+            subcategory="R-peak detection",
+        ),
+    log:
+        "logs/detection/evaluate_detector.log",
+    benchmark:
+        "benchmarks/out/detection/evaluate_detector.tsv"
+    conda:
+        "../envs/classify.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../scripts/evaluate_detector.py"
+
+
+rule evaluate_detected_beats:
+    input:
+        dataset="results/datasets/{task}.npz",
+        split="results/{split}/{task}/split.npz",
+        model="results/{split}/{task}/model.pt",
+        detections=expand("results/detection/{record}.npz", record=RECORDS),
+        headers=expand(f"{DATA_DIR}/{{record}}.hea", record=RECORDS),
+        signals=expand(f"{DATA_DIR}/{{record}}.dat", record=RECORDS),
+    output:
+        metrics=report(
+            "results/{split}/{task}/detected_beats_metrics.tsv",
+            caption="../report/classify_detected_beats.rst",
+            category="{task}",
+            subcategory="R-peak detection",
+            labels={
+                "split": "{split}",
+                "item": "metrics, detected vs annotated beats",
+            },
+        ),
+        per_record=report(
+            "results/{split}/{task}/detected_beats_per_record.tsv",
+            caption="../report/classify_detected_beats_per_record.rst",
+            category="{task}",
+            subcategory="R-peak detection",
+            labels={"split": "{split}", "item": "detected beats per record"},
+        ),
+    log:
+        "logs/detection/evaluate_detected_beats_{split}_{task}.log",
+    benchmark:
+        "benchmarks/out/detection/evaluate_detected_beats_{split}_{task}.tsv"
+    conda:
+        "../envs/classify.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        leads=config["leads"],
+        denoise=config["denoise"],
+        beats=config["beats"],
+    script:
+        "../scripts/evaluate_detected_beats.py"

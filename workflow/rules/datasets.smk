@@ -1,0 +1,63 @@
+"""Per-task datasets: the per-record beats labelled with a task's classes."""
+
+
+rule build_dataset:
+    input:
+        beats=expand("results/beats/{record}.npz", record=RECORDS),
+    output:
+        dataset="results/datasets/{task}.npz",
+        counts=report(
+            "results/datasets/{task}_class_counts.tsv",
+            caption="../report/class_counts.rst",
+            category="{task}",
+            subcategory="data",
+        ),
+    log:
+        "logs/datasets/{task}.log",
+    benchmark:
+        "benchmarks/out/datasets/{task}.tsv"
+    params:
+        class_map=lambda wildcards: config["class_maps"][wildcards.task],
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    conda:
+        "../envs/data.yaml"
+    script:
+        "../scripts/build_dataset.py"
+
+
+rule plot_class_distribution:
+    input:
+        counts="results/datasets/{task}_class_counts.tsv",
+    output:
+        figure=report(
+            "results/figures/{task}/class_distribution.png",
+            caption="../report/class_distribution.rst",
+            category="{task}",
+            subcategory="data",
+        ),
+    log:
+        "logs/datasets/plot_class_distribution_{task}.log",
+    benchmark:
+        "benchmarks/out/datasets/plot_class_distribution_{task}.tsv"
+    params:
+        task=lambda wildcards: wildcards.task,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    conda:
+        "../envs/plotting.yaml"
+    script:
+        "../scripts/plot_class_distribution.py"
+
+
+def dataset_targets():
+    return [
+        "results/datasets/beats_per_record.tsv",
+        f"results/figures/denoising_{denoise_figure_record()}.png",
+        *expand("results/datasets/{task}.npz", task=TASKS),
+        *expand("results/figures/{task}/class_distribution.png", task=TASKS),
+    ]

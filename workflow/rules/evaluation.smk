@@ -1,0 +1,115 @@
+"""Evaluation of the trained models on their test part, and the comparison with the paper."""
+
+
+rule evaluate_model:
+    input:
+        dataset="results/datasets/{task}.npz",
+        split="results/{split}/{task}/split.npz",
+        model="results/{split}/{task}/model.pt",
+        history="results/{split}/{task}/training_history.tsv",
+    output:
+        metrics=report(
+            "results/{split}/{task}/metrics.tsv",
+            caption="../report/evaluation_metrics.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "item": "metrics per class"},
+        ),
+        predictions="results/{split}/{task}/predictions.npz",
+        confusion_matrix=report(
+            "results/{split}/{task}/figures/confusion_matrix.png",
+            caption="../report/evaluation_confusion_matrix.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "item": "confusion matrix"},
+        ),
+        roc=report(
+            "results/{split}/{task}/figures/roc_curves.png",
+            caption="../report/evaluation_roc_curves.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "item": "ROC curves"},
+        ),
+        pr=report(
+            "results/{split}/{task}/figures/pr_curves.png",
+            caption="../report/evaluation_pr_curves.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "item": "precision-recall curves"},
+        ),
+        training_curves=report(
+            "results/{split}/{task}/figures/training_curves.png",
+            caption="../report/evaluation_training_curves.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "item": "training curves"},
+        ),
+    log:
+        "logs/evaluation/{split}/{task}/evaluate_model.log",
+    benchmark:
+        "benchmarks/out/evaluation/{split}/{task}/evaluate_model.tsv"
+    wildcard_constraints:
+        split="intra|inter",
+    conda:
+        "../envs/training.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        batch_size=config["evaluation"]["batch_size"],
+        device=config["evaluation"]["device"],
+    script:
+        "../scripts/evaluate_model.py"
+
+
+rule compare_with_paper:
+    input:
+        metrics="results/{split}/{task}/metrics.tsv",
+        paper=lambda wildcards: config["evaluation"]["paper_tables"][wildcards.task],
+    output:
+        report(
+            "results/{split}/{task}/paper_comparison.tsv",
+            caption="../report/evaluation_paper_comparison.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "item": "comparison with the paper"},
+        ),
+    log:
+        "logs/evaluation/{split}/{task}/compare_with_paper.log",
+    benchmark:
+        "benchmarks/out/evaluation/{split}/{task}/compare_with_paper.tsv"
+    wildcard_constraints:
+        split="intra|inter",
+    conda:
+        "../envs/plotting.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/compare_with_paper.py"
+
+
+def evaluation_targets():
+    """Metrics, predictions and figures per task; the paper comparison where a table exists."""
+    split = config["split"]["scheme"]
+    targets = []
+    for task in TASKS:
+        base = f"results/{split}/{task}"
+        targets += [
+            f"{base}/metrics.tsv",
+            f"{base}/predictions.npz",
+            *(
+                f"{base}/figures/{name}.png"
+                for name in (
+                    "confusion_matrix",
+                    "roc_curves",
+                    "pr_curves",
+                    "training_curves",
+                )
+            ),
+        ]
+        if task in config["evaluation"]["paper_tables"]:
+            targets.append(f"{base}/paper_comparison.tsv")
+    return targets

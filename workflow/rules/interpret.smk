@@ -1,0 +1,101 @@
+"""Interpretability: UMAP of the CNN's learned features and SHAP explanations of its logits."""
+
+
+rule embed_umap:
+    input:
+        dataset="results/datasets/{task}.npz",
+        predictions="results/{split}/{task}/predictions.npz",
+        model="results/{split}/{task}/model.pt",
+    output:
+        table="results/{split}/{task}/interpret/umap.tsv",
+        figure=report(
+            "results/{split}/{task}/interpret/umap.png",
+            caption="../report/interpret_umap.rst",
+            category="{task}",
+            subcategory="interpretation",
+            labels={"split": "{split}", "item": "UMAP of CNN features"},
+        ),
+    log:
+        "logs/interpret/{split}/{task}/embed_umap.log",
+    benchmark:
+        "benchmarks/out/interpret/{split}/{task}/embed_umap.tsv"
+    wildcard_constraints:
+        split="intra|inter",
+    conda:
+        "../envs/umap.yaml"
+    # umap-learn runs single-threaded when seeded (reproducible); torch uses the second core.
+    threads: 2
+    resources:
+        mem_mb=6000,
+        runtime=20,
+    params:
+        layer=config["umap"]["layer"],
+        max_points=config["umap"]["max_points"],
+        n_neighbors=config["umap"]["n_neighbors"],
+        min_dist=config["umap"]["min_dist"],
+        metric=config["umap"]["metric"],
+        seed=config["umap"]["seed"],
+    script:
+        "../scripts/embed_umap.py"
+
+
+rule explain_shap:
+    input:
+        dataset="results/datasets/{task}.npz",
+        split="results/{split}/{task}/split.npz",
+        predictions="results/{split}/{task}/predictions.npz",
+        model="results/{split}/{task}/model.pt",
+    output:
+        values="results/{split}/{task}/interpret/shap_values.npz",
+        grid=report(
+            "results/{split}/{task}/interpret/shap_grid.png",
+            caption="../report/interpret_shap_grid.rst",
+            category="{task}",
+            subcategory="interpretation",
+            labels={"split": "{split}", "item": "SHAP grid"},
+        ),
+        profile=report(
+            "results/{split}/{task}/interpret/shap_profile.png",
+            caption="../report/interpret_shap_profile.rst",
+            category="{task}",
+            subcategory="interpretation",
+            labels={"split": "{split}", "item": "SHAP profile per class"},
+        ),
+    log:
+        "logs/interpret/{split}/{task}/explain_shap.log",
+    benchmark:
+        "benchmarks/out/interpret/{split}/{task}/explain_shap.tsv"
+    wildcard_constraints:
+        split="intra|inter",
+    conda:
+        "../envs/shap.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        explainer=config["shap"]["explainer"],
+        background=config["shap"]["background"],
+        misclassified=config["shap"]["misclassified"],
+        profile_beats=config["shap"]["profile_beats"],
+        gradient_samples=config["shap"]["gradient_samples"],
+        seed=config["shap"]["seed"],
+        r_peak=config["beats"]["before"],
+    script:
+        "../scripts/explain_shap.py"
+
+
+def interpret_targets():
+    """UMAP table and figure, SHAP values, grid and profile figure per task."""
+    split = config["split"]["scheme"]
+    return [
+        f"results/{split}/{task}/interpret/{name}"
+        for task in TASKS
+        for name in (
+            "umap.tsv",
+            "umap.png",
+            "shap_values.npz",
+            "shap_grid.png",
+            "shap_profile.png",
+        )
+    ]

@@ -1,0 +1,140 @@
+"""Class balancing of the training part only (never validation or test).
+
+Methods: ``smote`` (the paper: synthetic beats interpolated between same-class neighbours),
+``random`` (duplicate beats at random), ``class_weight`` (no new beats; weights for the
+cross-entropy loss) and ``none``. Resampled outputs keep the original beats first, in order,
+followed by the new ones (``is_synthetic`` marks them).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from imblearn.over_sampling import SMOTE, RandomOverSampler
+from sklearn.utils.class_weight import compute_class_weight
+
+from ecgbeats.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+METHODS = ("smote", "random", "class_weight", "none")
+STRATEGIES = ("auto", "not majority", "minority", "all")
+
+
+@dataclass(frozen=True)
+class Balanced:
+    """Training beats after balancing; `class_weights` (k,) only for method class_weight."""
+
+    beats: np.ndarray
+    labels: np.ndarray
+    is_synthetic: np.ndarray
+    class_weights: np.ndarray | None = None
+    k_neighbors: int | None = None
+
+
+def _strategy(
+    sampling_strategy: str | Mapping[str, int], class_names: list[str], counts: np.ndarray
+) -> str | dict[int, int]:
+    """imbalanced-learn's sampling_strategy: a keyword, or {label: target count} from names."""
+    if isinstance(sampling_strategy, str):
+        if sampling_strategy not in STRATEGIES:
+            raise InputError(
+                f"config key 'balance.sampling_strategy': {sampling_strategy!r} is not one of "
+                f"{', '.join(STRATEGIES)} or a mapping of class name to target count"
+            )
+        return sampling_strategy
+    targets: dict[int, int] = {}
+    for name, target in sampling_strategy.items():
+        if name not in class_names:
+            raise InputError(
+                f"config key 'balance.sampling_strategy': unknown class {name!r} "
+                f"(classes: {', '.join(class_names)})"
+            )
+        label = class_names.index(name)
+        if int(target) < counts[label]:
+            raise InputError(
+                f"config key 'balance.sampling_strategy': target {target} for class {name} is "
+                f"below its {counts[label]} training beats (over-sampling cannot remove beats)"
+            )
+        targets[label] = int(target)
+    return targets
+
+
+def _oversampled_labels(strategy: str | dict[int, int], counts: np.ndarray) -> list[int]:
+    """Labels that will receive new beats (mirrors imbalanced-learn's keyword meanings)."""
+    present = [i for i in range(counts.size) if counts[i] > 0]
+    majority = max(present, key=lambda i: counts[i])
+    if isinstance(strategy, dict):
+        return [i for i, t in strategy.items() if t > counts[i]]
+    if strategy == "minority":
+        minority = min(present, key=lambda i: counts[i])
+        return [minority] if counts[minority] < counts[majority] else []
+    # "auto", "not majority" and "all" all raise every class to the majority count.
+    return [i for i in present if counts[i] < counts[majority]]
+
+
+def balance(
+    beats: np.ndarray,
+    labels: np.ndarray,
+    class_names: list[str],
+    method: str = "smote",
+    sampling_strategy: str | Mapping[str, int] = "auto",
+    k_neighbors: int = 5,
+    seed: int = 0,
+) -> Balanced:
+    """Balance the training beats (n, L) with `method`; see the module docstring."""
+    beats = np.asarray(beats)
+    labels = np.asarray(labels).astype(np.int64, copy=False)
+    if beats.ndim != 2 or beats.shape[0] != labels.shape[0]:
+        raise InputError(f"beats {beats.shape} and labels {labels.shape} do not match")
+    if method not in METHODS:
+        raise InputError(f"config key 'balance.method': {method!r} is not one of {METHODS}")
+    counts = np.bincount(labels, minlength=len(class_names))
+    absent = [class_names[i] for i in np.flatnonzero(counts == 0)]
+    if absent:
+        raise InputError(f"class(es) {', '.join(absent)} have no training beats to balance")
+    original = np.zeros(labels.size, dtype=bool)
+
+    if method == "none":
+        return Balanced(beats, labels, original)
+    if method == "class_weight":
+        weights = compute_class_weight("balanced", classes=np.arange(len(class_names)), y=labels)
+        return Balanced(beats, labels, original, class_weights=weights.astype(np.float32))
+
+    strategy = _strategy(sampling_strategy, class_names, counts)
+    if method == "random":
+        sampler = RandomOverSampler(sampling_strategy=strategy, random_state=seed)
+        used_k = None
+    else:
+        targets = _oversampled_labels(strategy, counts)
+        used_k = int(k_neighbors)
+        if targets:
+            smallest = min(targets, key=lambda i: counts[i])
+            if counts[smallest] < 2:
+                raise InputError(
+                    f"class {class_names[smallest]} has a single training beat: SMOTE needs at "
+                    "least two to interpolate; add records, drop the class, or use "
+                    "balance.method random or class_weight"
+                )
+            if counts[smallest] <= used_k:
+                used_k = int(counts[smallest]) - 1
+                logger.warning(
+                    "SMOTE: class %s has only %d training beats; k_neighbors lowered from %d to %d",
+                    class_names[smallest],
+                    counts[smallest],
+                    k_neighbors,
+                    used_k,
+                )
+        sampler = SMOTE(sampling_strategy=strategy, k_neighbors=used_k, random_state=seed)
+    new_beats, new_labels = sampler.fit_resample(beats, labels)
+    synthetic = np.zeros(new_labels.size, dtype=bool)
+    synthetic[labels.size :] = True
+    return Balanced(
+        np.ascontiguousarray(new_beats, dtype=np.float32),
+        new_labels.astype(np.int64),
+        synthetic,
+        k_neighbors=used_k,
+    )

@@ -1,0 +1,290 @@
+"""SHAP explanations of the CNN's beat classifications (the paper's Figure 8).
+
+What is explained: the **logits** (pre-softmax outputs). DeepSHAP's rescale rule treats shap's
+``Softmax`` handler as an element-wise non-linearity, which softmax is not, so SHAP values of
+probabilities would not add up; the logits are the model's ``forward`` and they do. Additivity,
+checked by :func:`additivity_error`: for each beat and class output, the SHAP values summed over
+time equal ``logit(beat) - mean logit over the background``.
+
+Explainers: ``deep`` (shap.DeepExplainer, DeepLIFT rescale rule, additive up to float32
+rounding) and ``gradient`` (shap.GradientExplainer, expected gradients, additive only in
+expectation over its random samples).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ecgbeats.errors import InputError
+
+EXPLAINERS = ("deep", "gradient")
+# DeepSHAP additivity holds up to float32 rounding: |sum(shap) - (f(x) - E f)| must stay within
+# ADDITIVITY_ATOL + ADDITIVITY_RTOL * |f(x) - E f| (logit units).
+ADDITIVITY_ATOL = 1e-3
+ADDITIVITY_RTOL = 1e-3
+
+
+class OutputColumns(nn.Module):
+    """A model restricted to some of its outputs, so that shap explains only those."""
+
+    def __init__(self, model: nn.Module, columns: Sequence[int]) -> None:
+        super().__init__()
+        self.model = model
+        self.register_buffer("columns", torch.as_tensor(list(columns), dtype=torch.long))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.model(x).index_select(1, self.columns)
+
+
+def prepare_for_shap(model: nn.Module) -> nn.Module:
+    """A copy of `model` that shap's DeepExplainer can attribute through.
+
+    DeepExplainer puts full backward hooks on every leaf module, and PyTorch refuses in-place
+    operations on hooked outputs, so in-place ReLUs become out-of-place (same values). Evaluation
+    mode makes BatchNorm a fixed affine map (a supported linear op) and removes dropout.
+    """
+    prepared = copy.deepcopy(model).cpu().eval()
+    for module in prepared.modules():
+        if getattr(module, "inplace", False):
+            module.inplace = False
+    for parameter in prepared.parameters():
+        parameter.requires_grad_(False)
+    return prepared
+
+
+def _check_single_use(model: nn.Module, sample: torch.Tensor) -> None:
+    """DeepExplainer stores each leaf module's input on the module: a reused module breaks it."""
+    calls: dict[str, int] = {}
+    handles = []
+    for name, module in model.named_modules():
+        if not list(module.children()):
+            handles.append(
+                module.register_forward_hook(
+                    lambda _m, _i, _o, name=name: calls.__setitem__(name, calls.get(name, 0) + 1)
+                )
+            )
+    try:
+        with torch.no_grad():
+            model(sample)
+    finally:
+        for handle in handles:
+            handle.remove()
+    reused = sorted(name for name, count in calls.items() if count > 1)
+    if reused:
+        raise InputError(
+            f"the model calls module(s) {', '.join(reused)} more than once per forward pass; "
+            "shap's DeepExplainer needs one module instance per use (config key 'shap.explainer': "
+            "use 'gradient')"
+        )
+
+
+def _as_input(beats: np.ndarray) -> torch.Tensor:
+    beats = np.asarray(beats, dtype=np.float32)
+    if beats.ndim != 2:
+        raise InputError(f"beats must be shaped (n, length), got {beats.shape}")
+    return torch.from_numpy(np.ascontiguousarray(beats))[:, None, :]
+
+
+def model_outputs(model: nn.Module, beats: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+    """Logits (n, k) float64 of `beats` (n, L) in evaluation mode."""
+    model.eval()
+    x = _as_input(beats)
+    with torch.no_grad():
+        parts = [
+            model(x[s : s + batch_size]).double().numpy() for s in range(0, len(x), batch_size)
+        ]
+    return np.concatenate(parts) if parts else np.zeros((0, 0))
+
+
+def explain(
+    model: nn.Module,
+    background: np.ndarray,
+    beats: np.ndarray,
+    method: str = "deep",
+    outputs: Sequence[int] | None = None,
+    gradient_samples: int = 200,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """SHAP values of the logits of `beats` (n, L) against `background` (b, L).
+
+    Returns ``(values, expected)``: values (n, L, m) float32 for the m explained outputs (all
+    outputs, or the columns `outputs` in that order) and expected (m,) float64, the mean logits
+    over the background.
+    """
+    import shap  # imported here: slow to import, and only this stage needs it
+
+    if method not in EXPLAINERS:
+        raise InputError(f"config key 'shap.explainer' must be one of {EXPLAINERS}, got {method!r}")
+    if len(background) < 1:
+        raise InputError("config key 'shap.background': the background needs at least one beat")
+    prepared = prepare_for_shap(model)
+    if outputs is not None:
+        prepared = OutputColumns(prepared, outputs).eval()
+    data = _as_input(background)
+    x = _as_input(beats)
+    if len(x) == 0:
+        expected = model_outputs(prepared, background).mean(axis=0)
+        return np.zeros((0, x.shape[2], len(expected)), np.float32), expected
+    if method == "deep":
+        _check_single_use(prepared, data[:1])
+        explainer = shap.DeepExplainer(prepared, data)
+        # Checked by the caller with a stated tolerance (additivity_error) instead of shap's own.
+        values = explainer.shap_values(x, check_additivity=False)
+    else:
+        explainer = shap.GradientExplainer(prepared, data)
+        values = explainer.shap_values(x, nsamples=int(gradient_samples), rseed=int(seed))
+    values = np.asarray(values, dtype=np.float32)
+    # shap returns (n, channels=1, L, m); drop the channel axis.
+    values = values.reshape(len(x), x.shape[2], -1)
+    expected = model_outputs(prepared, background).mean(axis=0)
+    return values, expected
+
+
+def additivity_error(
+    values: np.ndarray, outputs: np.ndarray, expected: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Largest |sum over time of SHAP - (output - expected)| relative to the tolerance.
+
+    Returns ``(ratio, residual)``: residual (n, m) in logit units and the largest residual divided
+    by ``ADDITIVITY_ATOL + ADDITIVITY_RTOL * |output - expected|``; additivity holds when the
+    ratio is at most 1.
+    """
+    delta = np.asarray(outputs, dtype=np.float64) - np.asarray(expected, dtype=np.float64)
+    residual = np.asarray(values, dtype=np.float64).sum(axis=1) - delta
+    allowed = ADDITIVITY_ATOL + ADDITIVITY_RTOL * np.abs(delta)
+    ratio = float(np.max(np.abs(residual) / allowed)) if residual.size else 0.0
+    return ratio, residual
+
+
+def background_positions(n_train: int, size: int, seed: int) -> np.ndarray:
+    """Sorted positions of a uniform random subset of `size` training beats (all when fewer)."""
+    if size < 1:
+        raise InputError(f"config key 'shap.background' must be >= 1, got {size}")
+    if n_train < 1:
+        raise InputError("the training split is empty: no background beats for SHAP")
+    rng = np.random.default_rng(seed)
+    return np.sort(rng.choice(n_train, size=min(size, n_train), replace=False))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Beats chosen for the SHAP grid: positions into the predictions, and why each was chosen."""
+
+    positions: np.ndarray  # int64 (m,)
+    roles: np.ndarray  # str (m,): "correct" or "misclassified"
+
+
+def representative_beats(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    probabilities: np.ndarray,
+    n_misclassified: int,
+) -> Selection:
+    """The paper's choice of beats to explain, by prediction confidence.
+
+    For each true class present (in class order): its most confidently correct beat, i.e. the
+    highest probability of that class among beats predicted as that class. A class without any
+    correct prediction gets its beat with the highest probability of the true class instead (role
+    "misclassified"). Then up to `n_misclassified` mistakes: each class's most confident wrong
+    prediction (highest probability of the predicted class), the most confident first.
+    """
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if not (len(y_true) == len(y_pred) == len(probabilities)):
+        raise InputError("predictions: y_true, y_pred and probabilities differ in length")
+    if n_misclassified < 0:
+        raise InputError(f"config key 'shap.misclassified' must be >= 0, got {n_misclassified}")
+    confidence = probabilities[np.arange(len(y_pred)), y_pred]
+    positions: list[int] = []
+    roles: list[str] = []
+    for c in np.unique(y_true):
+        correct = np.flatnonzero((y_true == c) & (y_pred == c))
+        if correct.size:
+            positions.append(int(correct[np.argmax(probabilities[correct, c])]))
+            roles.append("correct")
+        else:
+            members = np.flatnonzero(y_true == c)
+            positions.append(int(members[np.argmax(probabilities[members, c])]))
+            roles.append("misclassified")
+    mistakes = []
+    for c in np.unique(y_true):
+        wrong = np.setdiff1d(np.flatnonzero((y_true == c) & (y_pred != c)), positions)
+        if wrong.size:
+            mistakes.append(int(wrong[np.argmax(confidence[wrong])]))
+    mistakes.sort(key=lambda p: -confidence[p])
+    for p in mistakes[:n_misclassified]:
+        positions.append(p)
+        roles.append("misclassified")
+    return Selection(np.asarray(positions, dtype=np.int64), np.asarray(roles, dtype=str))
+
+
+def profile_positions(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
+    """Up to `per_class` random positions of each class, grouped by class in class order."""
+    if per_class < 1:
+        raise InputError(f"config key 'shap.profile_beats' must be >= 1, got {per_class}")
+    labels = np.asarray(labels, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for c in np.unique(labels):
+        members = np.flatnonzero(labels == c)
+        picked = rng.choice(members, size=min(per_class, members.size), replace=False)
+        chosen.append(np.sort(picked))
+    return np.concatenate(chosen) if chosen else np.zeros(0, dtype=np.int64)
+
+
+def explain_own_class(
+    model: nn.Module,
+    background: np.ndarray,
+    beats: np.ndarray,
+    labels: np.ndarray,
+    method: str = "deep",
+    gradient_samples: int = 200,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """SHAP values (n, L) of each beat's own-class logit (the output of ``labels[i]``).
+
+    One class at a time with a single-output wrapper: k times cheaper than explaining every
+    output of every beat. Also returns the expected logits (k,) over the background.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    beats = np.asarray(beats, dtype=np.float32)
+    values = np.zeros(beats.shape, dtype=np.float32)
+    for c in np.unique(labels):
+        rows = np.flatnonzero(labels == c)
+        class_values, _ = explain(
+            model, background, beats[rows], method, [int(c)], gradient_samples, seed
+        )
+        values[rows] = class_values[:, :, 0]
+    expected = model_outputs(prepare_for_shap(model), background).mean(axis=0)
+    return values, expected
+
+
+def class_profiles(
+    values: np.ndarray, beats: np.ndarray, labels: np.ndarray, n_classes: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per class: mean |SHAP| over time, mean beat and its standard deviation, beat count.
+
+    Returns arrays (k, L), (k, L), (k, L) float64 and (k,) int64; NaN rows for absent classes.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    beats = np.asarray(beats, dtype=np.float64)
+    labels = np.asarray(labels, dtype=np.int64)
+    length = beats.shape[1]
+    mean_abs = np.full((n_classes, length), np.nan)
+    mean_beat = np.full((n_classes, length), np.nan)
+    std_beat = np.full((n_classes, length), np.nan)
+    counts = np.bincount(labels, minlength=n_classes).astype(np.int64)
+    for c in range(n_classes):
+        rows = labels == c
+        if rows.any():
+            mean_abs[c] = np.abs(values[rows]).mean(axis=0)
+            mean_beat[c] = beats[rows].mean(axis=0)
+            std_beat[c] = beats[rows].std(axis=0)
+    return mean_abs, mean_beat, std_beat, counts

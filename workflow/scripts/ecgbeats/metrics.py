@@ -1,0 +1,311 @@
+"""Per-class classification metrics, curves and the side-by-side comparison with the paper.
+
+All metrics come from scikit-learn; this module only arranges them one-vs-rest per class and
+handles what scikit-learn leaves to the caller: classes absent from the evaluated part.
+
+A class with no beat in ``y_true`` has no recall, F1, ROC-AUC or average precision: those are NaN
+(never 0, which would read as a real failure), a warning is logged, the ``note`` column of the
+table says so, and the macro average is taken over the classes present only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import (
+    average_precision_score,
+    confusion_matrix,
+    precision_recall_curve,
+    precision_recall_fscore_support,
+    roc_auc_score,
+    roc_curve,
+)
+
+from ecgbeats.errors import InputError
+
+logger = logging.getLogger(__name__)
+
+#: Metric columns of the metrics table, in order (also the paper tables' metric columns).
+METRICS: tuple[str, ...] = (
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "average_precision",
+)
+MACRO = "macro avg"
+WEIGHTED = "weighted avg"
+ABSENT_NOTE = "absent from the evaluated part: recall, F1, ROC-AUC and AP undefined (NaN)"
+
+
+def check_predictions(
+    y_true: np.ndarray, y_score: np.ndarray, class_names: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate labels (n,) and class probabilities (n, k); return them as int64 / float64."""
+    y_true = np.asarray(y_true)
+    y_score = np.asarray(y_score, dtype=np.float64)
+    k = len(class_names)
+    if k < 2:
+        raise InputError(f"class_names: need at least 2 classes, got {list(class_names)}")
+    if y_true.ndim != 1 or y_score.ndim != 2:
+        raise InputError(
+            f"labels must be 1-D and probabilities 2-D, got shapes {y_true.shape} and "
+            f"{y_score.shape}"
+        )
+    if y_score.shape != (y_true.shape[0], k):
+        raise InputError(
+            f"probabilities have shape {y_score.shape}, expected ({y_true.shape[0]}, {k}) for "
+            f"{y_true.shape[0]} beats and classes {list(class_names)}"
+        )
+    if y_true.shape[0] == 0:
+        raise InputError("no beats to evaluate (empty test part)")
+    if not np.issubdtype(y_true.dtype, np.integer):
+        raise InputError(f"labels must be integer class indexes, got dtype {y_true.dtype}")
+    if y_true.min() < 0 or y_true.max() >= k:
+        raise InputError(
+            f"labels must lie in 0..{k - 1} (classes {list(class_names)}), "
+            f"got {y_true.min()}..{y_true.max()}"
+        )
+    if not np.all(np.isfinite(y_score)):
+        raise InputError("probabilities contain NaN or infinite values")
+    return y_true.astype(np.int64), y_score
+
+
+def one_vs_rest_accuracy(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """Per class c, (TP + TN) / (TP + TN + FP + FN) of the binary task "c vs the rest".
+
+    This is the paper's eq. (1); unlike the overall accuracy it rewards the many true negatives
+    of a rare class, so it is close to 1 for every rare class.
+    """
+    counts = confusion_matrix(y_true, y_pred, labels=np.arange(n_classes))
+    total = counts.sum()
+    tp = np.diag(counts)
+    fp = counts.sum(axis=0) - tp
+    fn = counts.sum(axis=1) - tp
+    tn = total - tp - fp - fn
+    return (tp + tn) / total
+
+
+def classification_table(
+    y_true: np.ndarray, y_score: np.ndarray, class_names: Sequence[str]
+) -> pd.DataFrame:
+    """Per-class metrics plus macro and weighted averages.
+
+    ``y_score`` holds class probabilities (n, k); predictions are their argmax. Columns:
+    ``class``, ``support``, the :data:`METRICS` and ``note``. Rows: one per class in
+    ``class_names`` order, then ``macro avg`` (unweighted mean over the classes present) and
+    ``weighted avg`` (weighted by support, as scikit-learn's ``average="weighted"``).
+    """
+    y_true, y_score = check_predictions(y_true, y_score, class_names)
+    k = len(class_names)
+    labels = np.arange(k)
+    y_pred = y_score.argmax(axis=1)
+    support = np.bincount(y_true, minlength=k)
+    present = support > 0
+    predicted = np.bincount(y_pred, minlength=k) > 0
+
+    # zero_division=0: a present class never predicted has precision 0 (a real miss); the
+    # undefined values of absent classes are set to NaN below instead.
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0.0
+    )
+    accuracy = one_vs_rest_accuracy(y_true, y_pred, k)
+    auc = np.full(k, np.nan)
+    ap = np.full(k, np.nan)
+    for c in np.flatnonzero(present):
+        positives = y_true == c
+        if positives.all():
+            # Only one class in the part: no negatives, ROC-AUC undefined; AP is trivially 1.
+            logger.warning("class %s is the only class present: ROC-AUC undefined", class_names[c])
+        else:
+            auc[c] = roc_auc_score(positives, y_score[:, c])
+        ap[c] = average_precision_score(positives, y_score[:, c])
+
+    notes = [""] * k
+    for c in np.flatnonzero(~present):
+        logger.warning(
+            "class %s has no beat in the evaluated part: recall, F1, ROC-AUC and AP are NaN",
+            class_names[c],
+        )
+        recall[c] = f1[c] = np.nan
+        if not predicted[c]:
+            precision[c] = np.nan
+        notes[c] = ABSENT_NOTE
+
+    table = pd.DataFrame(
+        {
+            "class": list(class_names),
+            "support": support,
+            "accuracy": accuracy,
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "roc_auc": auc,
+            "average_precision": ap,
+            "note": notes,
+        }
+    )
+    values = table[list(METRICS)].to_numpy(dtype=np.float64)
+    macro = np.nanmean(np.where(present[:, None], values, np.nan), axis=0)
+    weights = support / support.sum()
+    weighted = np.nansum(values * weights[:, None], axis=0)
+    # A metric undefined for a present class (e.g. ROC-AUC with one class) stays undefined.
+    weighted[np.isnan(values[present]).any(axis=0)] = np.nan
+    n_present = int(present.sum())
+    macro_note = "" if n_present == k else f"mean over the {n_present} of {k} classes present"
+    averages = pd.DataFrame(
+        {
+            "class": [MACRO, WEIGHTED],
+            "support": [support.sum(), support.sum()],
+            **{m: [macro[i], weighted[i]] for i, m in enumerate(METRICS)},
+            "note": [macro_note, ""],
+        }
+    )
+    return pd.concat([table, averages], ignore_index=True)
+
+
+def confusion_matrices(
+    y_true: np.ndarray, y_pred: np.ndarray, n_classes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Counts (true class in rows) and the row-normalised matrix (NaN rows for absent classes)."""
+    counts = confusion_matrix(y_true, y_pred, labels=np.arange(n_classes))
+    rows = counts.sum(axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        normalised = np.where(rows > 0, counts / rows, np.nan)
+    return counts, normalised
+
+
+def roc_curves(
+    y_true: np.ndarray, y_score: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """One-vs-rest ROC curve (fpr, tpr) per class; None where a class is absent or alone."""
+    curves: list[tuple[np.ndarray, np.ndarray] | None] = []
+    for c in range(y_score.shape[1]):
+        positives = y_true == c
+        if not positives.any() or positives.all():
+            curves.append(None)
+            continue
+        fpr, tpr, _ = roc_curve(positives, y_score[:, c])
+        curves.append((fpr, tpr))
+    return curves
+
+
+def pr_curves(
+    y_true: np.ndarray, y_score: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    """One-vs-rest precision-recall curve (recall, precision) per class; None if absent."""
+    curves: list[tuple[np.ndarray, np.ndarray] | None] = []
+    for c in range(y_score.shape[1]):
+        positives = y_true == c
+        if not positives.any():
+            curves.append(None)
+            continue
+        precision, recall, _ = precision_recall_curve(positives, y_score[:, c])
+        curves.append((recall, precision))
+    return curves
+
+
+def read_paper_table(path: str) -> pd.DataFrame:
+    """Read a reference table of the paper (TSV, ``#`` comment lines, ``class`` + metric columns).
+
+    Empty cells (values the paper does not report) become NaN.
+    """
+    try:
+        table = pd.read_csv(
+            path,
+            sep="\t",
+            comment="#",
+            dtype={"class": str},
+            keep_default_na=False,  # a class called "NA" stays a class; empty cells are NaN
+            na_values=["", "NaN"],
+        )
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise InputError(f"paper table {path}: cannot read it ({error})") from error
+    if "class" not in table.columns:
+        raise InputError(f"paper table {path}: no 'class' column (columns: {list(table.columns)})")
+    unknown = [c for c in table.columns if c not in ("class", *METRICS)]
+    if unknown:
+        raise InputError(
+            f"paper table {path}: unknown column(s) {unknown}; allowed: class, {', '.join(METRICS)}"
+        )
+    if table["class"].duplicated().any():
+        raise InputError(f"paper table {path}: duplicate class rows")
+    for metric in METRICS:
+        if metric not in table.columns:
+            table[metric] = np.nan
+        table[metric] = pd.to_numeric(table[metric], errors="raise")
+    return table[["class", *METRICS]]
+
+
+def compare_with_paper(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
+    """Our metrics, the paper's and ours minus the paper's, for every row of our table.
+
+    Rows follow ``ours`` (classes, macro avg, weighted avg); columns are ``class`` then
+    ``<metric>_ours``, ``<metric>_paper``, ``<metric>_difference`` per metric. Values the paper
+    does not report are NaN, and so are their differences.
+    """
+    missing = [m for m in ("class", *METRICS) if m not in ours.columns]
+    if missing:
+        raise InputError(f"metrics table lacks column(s) {missing}")
+    unmatched = sorted(set(paper["class"]) - set(ours["class"]))
+    if unmatched:
+        logger.warning(
+            "paper rows %s match no class of ours (%s): check the class names of the task",
+            unmatched,
+            list(ours["class"]),
+        )
+    reference = paper.set_index("class").reindex(ours["class"])
+    columns: dict[str, object] = {"class": ours["class"].to_numpy()}
+    for metric in METRICS:
+        mine = ours[metric].to_numpy(dtype=np.float64)
+        theirs = reference[metric].to_numpy(dtype=np.float64)
+        columns[f"{metric}_ours"] = mine
+        columns[f"{metric}_paper"] = theirs
+        columns[f"{metric}_difference"] = mine - theirs
+    return pd.DataFrame(columns)
+
+
+#: Per-epoch columns a training history must have, as ``{part}_{metric}``.
+HISTORY_METRICS: dict[str, str] = {
+    "loss": "loss",
+    "accuracy": "accuracy",
+    "macro F1": "macro_f1",
+}
+HISTORY_PARTS = ("train", "validation")
+
+
+def training_history_series(
+    history: pd.DataFrame, selection_metric: str = "validation_macro_f1", source: str = "history"
+) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]], int]:
+    """Epochs, {metric name: (train, validation)} and the best epoch of a training history.
+
+    The best epoch is the first one with the highest ``selection_metric``: the epoch whose
+    weights training keeps as the model.
+    """
+    required = ["epoch", selection_metric] + [
+        f"{part}_{column}" for column in HISTORY_METRICS.values() for part in HISTORY_PARTS
+    ]
+    missing = [c for c in dict.fromkeys(required) if c not in history.columns]
+    if missing:
+        raise InputError(
+            f"training history {source}: missing column(s) {missing} "
+            f"(columns: {list(history.columns)})"
+        )
+    if history.empty:
+        raise InputError(f"training history {source}: no epoch rows")
+    epoch = history["epoch"].to_numpy()
+    series = {
+        name: tuple(
+            history[f"{part}_{column}"].to_numpy(dtype=np.float64) for part in HISTORY_PARTS
+        )
+        for name, column in HISTORY_METRICS.items()
+    }
+    selection = history[selection_metric].to_numpy(dtype=np.float64)
+    if np.isnan(selection).all():
+        raise InputError(f"training history {source}: column {selection_metric} is all NaN")
+    best = int(epoch[int(np.nanargmax(selection))])
+    return epoch, series, best

@@ -1,0 +1,236 @@
+"""Train / validation / test splits of a beat dataset, as int64 index arrays into it.
+
+* ``intra`` (Wang et al. 2024): stratified random split over beats; beats of one patient land in
+  every part, which is what the paper does and why its scores are optimistic.
+* ``inter`` (de Chazal et al. 2004): DS1 records train, DS2 records test, paced records
+  excluded, so no patient is in two parts.
+
+The validation part is always carved out of the training part (stratified over beats for
+``intra``, whole records for ``inter``) and is what model selection looks at; the test part is
+used once, by the evaluation.
+
+Every class must have beats in the train and test parts (else InputError naming the class and
+records). For ``inter`` a class may be absent from the validation records, because some rare
+classes live in one or two DS1 records that training cannot spare; the split then keeps them in
+training and reports the class in ``Split.missing_in_validation`` (the script logs a warning,
+and validation macro-F1 averages over the classes present in validation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from ecgbeats.errors import InputError
+
+# de Chazal, O'Dwyer and Reilly 2004, IEEE TBME 51(7): the standard inter-patient partition.
+DS1_RECORDS: tuple[str, ...] = (
+    "101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122",
+    "124", "201", "203", "205", "207", "208", "209", "215", "220", "223", "230",
+)  # fmt: skip
+DS2_RECORDS: tuple[str, ...] = (
+    "100", "103", "105", "111", "113", "117", "121", "123", "200", "202", "210",
+    "212", "213", "214", "219", "221", "222", "228", "231", "232", "233", "234",
+)  # fmt: skip
+PACED_RECORDS: tuple[str, ...] = ("102", "104", "107", "217")
+
+PARTS = ("train", "validation", "test")
+
+
+@dataclass(frozen=True)
+class Split:
+    """Index arrays (int64, sorted) into the dataset, and classes absent from validation."""
+
+    train: np.ndarray
+    validation: np.ndarray
+    test: np.ndarray
+    missing_in_validation: tuple[str, ...] = field(default=())
+
+    def parts(self) -> dict[str, np.ndarray]:
+        return {"train": self.train, "validation": self.validation, "test": self.test}
+
+
+def _check_fraction(value: float, key: str) -> None:
+    if not 0.0 < value < 1.0:
+        raise InputError(f"config key '{key}' must be between 0 and 1 (exclusive), got {value}")
+
+
+def _check_labels(labels: np.ndarray, class_names: list[str]) -> np.ndarray:
+    labels = np.asarray(labels)
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        raise InputError(f"labels must be a 1-D integer array, got {labels.dtype} {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= len(class_names)):
+        raise InputError(f"labels outside 0..{len(class_names) - 1} for classes {class_names}")
+    return labels.astype(np.int64, copy=False)
+
+
+def _require_classes(
+    labels: np.ndarray, index: np.ndarray, class_names: list[str], part: str, where: str
+) -> None:
+    present = np.bincount(labels[index], minlength=len(class_names))
+    empty = [class_names[i] for i in np.flatnonzero(present == 0)]
+    if empty:
+        raise InputError(
+            f"class(es) {', '.join(empty)} have no beats in the {part} part ({where}); "
+            "drop them from the task's class map or change the split"
+        )
+
+
+def intra_patient_split(
+    labels: np.ndarray,
+    class_names: list[str],
+    test_fraction: float = 0.3,
+    validation_fraction: float = 0.1,
+    seed: int = 0,
+) -> Split:
+    """Stratified random split over beats; validation is a stratified part of training."""
+    labels = _check_labels(labels, class_names)
+    _check_fraction(test_fraction, "split.test_fraction")
+    _check_fraction(validation_fraction, "split.validation_fraction")
+    counts = np.bincount(labels, minlength=len(class_names))
+    # Each part needs one beat of each class; sklearn's stratification needs two per split.
+    too_few = [f"{class_names[i]} ({counts[i]})" for i in np.flatnonzero(counts < 3)]
+    if too_few:
+        raise InputError(
+            f"class(es) {', '.join(too_few)} have fewer than 3 beats in the chosen records, too "
+            "few for a train/validation/test split; add records or drop the class from the task"
+        )
+    index = np.arange(labels.size, dtype=np.int64)
+    try:
+        rest, test = train_test_split(
+            index, test_size=test_fraction, stratify=labels, random_state=seed
+        )
+        train, validation = train_test_split(
+            rest, test_size=validation_fraction, stratify=labels[rest], random_state=seed + 1
+        )
+    except ValueError as error:
+        raise InputError(
+            f"stratified split impossible with class counts {counts}: {error}"
+        ) from error
+    split = Split(np.sort(train), np.sort(validation), np.sort(test))
+    for part, idx in split.parts().items():
+        _require_classes(labels, idx, class_names, part, "intra-patient split")
+    return split
+
+
+def _choose_validation_records(
+    train_records: list[str],
+    presence: np.ndarray,
+    beat_counts: np.ndarray,
+    fraction: float,
+    rng: np.random.Generator,
+    candidates: int,
+) -> list[int]:
+    """Positions of validation records: keep every class in training, cover as many classes in
+    validation as possible, and come closest to `fraction` of the training beats."""
+    n = len(train_records)
+    total = beat_counts.sum()
+    best: tuple[tuple[int, float], list[int]] | None = None
+    for _ in range(candidates):
+        order = rng.permutation(n)
+        cumulative = np.cumsum(beat_counts[order])
+        k = int(np.searchsorted(cumulative, fraction * total)) + 1
+        k = min(max(k, 1), n - 1)
+        chosen = order[:k]
+        kept = np.setdiff1d(np.arange(n), chosen)
+        if not presence[kept].any(axis=0).all():
+            continue  # a class would vanish from training
+        covered = int(presence[chosen].any(axis=0).sum())
+        score = (covered, -abs(beat_counts[chosen].sum() / total - fraction))
+        if best is None or score > best[0]:
+            best = (score, sorted(chosen.tolist()))
+    if best is None:
+        raise InputError(
+            "no set of validation records leaves every class in training (records "
+            f"{', '.join(train_records)}); lower 'split.validation_fraction' or add records"
+        )
+    return best[1]
+
+
+def inter_patient_split(
+    labels: np.ndarray,
+    records: np.ndarray,
+    class_names: list[str],
+    train_records: list[str] | tuple[str, ...] = DS1_RECORDS,
+    test_records: list[str] | tuple[str, ...] = DS2_RECORDS,
+    excluded_records: list[str] | tuple[str, ...] = PACED_RECORDS,
+    validation_fraction: float = 0.1,
+    seed: int = 0,
+    candidates: int = 500,
+) -> Split:
+    """Split by record: train (minus validation records) / test; beats of other records unused."""
+    labels = _check_labels(labels, class_names)
+    records = np.asarray(records).astype(str)
+    if records.shape != labels.shape:
+        raise InputError(f"records {records.shape} and labels {labels.shape} differ in length")
+    _check_fraction(validation_fraction, "split.validation_fraction")
+    train_set = set(map(str, train_records)) - set(map(str, excluded_records))
+    test_set = set(map(str, test_records)) - set(map(str, excluded_records))
+    overlap = sorted(train_set & test_set)
+    if overlap:
+        raise InputError(
+            f"record(s) {', '.join(overlap)} are in both 'split.inter.train_records' and "
+            "'split.inter.test_records'"
+        )
+    present = sorted(set(records.tolist()))
+    train_use = [r for r in present if r in train_set]
+    test_use = [r for r in present if r in test_set]
+    if len(train_use) < 2:
+        raise InputError(
+            f"inter-patient split needs at least 2 training records among the dataset's records "
+            f"(found {train_use}; config keys 'records' and 'split.inter.train_records')"
+        )
+    if not test_use:
+        raise InputError(
+            "no test record among the dataset's records (config keys 'records' and "
+            "'split.inter.test_records')"
+        )
+    test = np.flatnonzero(np.isin(records, test_use)).astype(np.int64)
+    _require_classes(labels, test, class_names, "test", f"records {', '.join(test_use)}")
+    in_train = np.isin(records, train_use)
+    _require_classes(
+        labels, np.flatnonzero(in_train), class_names, "train", f"records {', '.join(train_use)}"
+    )
+
+    k = len(class_names)
+    position = {r: i for i, r in enumerate(train_use)}
+    rec_pos = np.array([position.get(r, -1) for r in records.tolist()], dtype=np.int64)
+    mask = rec_pos >= 0
+    beat_counts = np.bincount(rec_pos[mask], minlength=len(train_use))
+    per_record = np.zeros((len(train_use), k), dtype=np.int64)
+    np.add.at(per_record, (rec_pos[mask], labels[mask]), 1)
+    chosen = _choose_validation_records(
+        train_use,
+        per_record > 0,
+        beat_counts,
+        validation_fraction,
+        np.random.default_rng(seed),
+        candidates,
+    )
+    validation_records = [train_use[i] for i in chosen]
+    is_val = np.isin(records, validation_records)
+    validation = np.flatnonzero(is_val).astype(np.int64)
+    train = np.flatnonzero(in_train & ~is_val).astype(np.int64)
+    missing = per_record[chosen].sum(axis=0) == 0
+    return Split(train, validation, test, tuple(class_names[i] for i in np.flatnonzero(missing)))
+
+
+def split_records(records: np.ndarray, split: Split) -> dict[str, list[str]]:
+    """Sorted record ids of each part."""
+    records = np.asarray(records).astype(str)
+    return {part: sorted(set(records[idx].tolist())) for part, idx in split.parts().items()}
+
+
+def class_count_table(
+    labels: np.ndarray, split: Split, class_names: list[str]
+) -> dict[str, np.ndarray]:
+    """Beats per class (rows in `class_names` order) of each part, plus the total."""
+    labels = np.asarray(labels)
+    table = {
+        part: np.bincount(labels[idx], minlength=len(class_names)).astype(np.int64)
+        for part, idx in split.parts().items()
+    }
+    table["total"] = sum(table.values())
+    return table

@@ -1,0 +1,253 @@
+"""Training loop of the beat CNN: Adam, StepLR, cross-entropy, best-on-validation selection.
+
+The whole training set lives in one tensor on the device; each epoch draws a permutation from
+a seeded generator and slices batches out of it, which avoids a DataLoader's per-sample Python
+overhead (benchmarks/bench_training.py measures what is left).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from sklearn.metrics import f1_score
+from torch import nn
+
+from ecgbeats.errors import InputError
+from ecgbeats.model import BeatCNN, CNNConfig, resolve_device
+
+logger = logging.getLogger(__name__)
+
+HISTORY_COLUMNS = (
+    "epoch",
+    "lr",
+    "train_loss",
+    "train_accuracy",
+    "train_macro_f1",
+    "validation_loss",
+    "validation_accuracy",
+    "validation_macro_f1",
+    "seconds",
+)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (config section ``train``); defaults are the paper's."""
+
+    epochs: int = 30
+    batch_size: int = 1280
+    learning_rate: float = 5e-4
+    lr_step_epochs: int = 3
+    lr_gamma: float = 0.9
+    weight_decay: float = 0.0
+    seed: int = 0
+    device: str = "auto"
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.epochs < 1:
+            problems.append(f"epochs must be >= 1, got {self.epochs}")
+        if self.batch_size < 1:
+            problems.append(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.learning_rate <= 0:
+            problems.append(f"learning_rate must be > 0, got {self.learning_rate}")
+        if self.lr_step_epochs < 1:
+            problems.append(f"lr_step_epochs must be >= 1, got {self.lr_step_epochs}")
+        if not 0 < self.lr_gamma <= 1:
+            problems.append(f"lr_gamma must be in (0, 1], got {self.lr_gamma}")
+        if self.weight_decay < 0:
+            problems.append(f"weight_decay must be >= 0, got {self.weight_decay}")
+        if problems:
+            raise InputError("config key 'train': " + "; ".join(problems))
+
+
+@dataclass
+class TrainResult:
+    """The best-on-validation model (eval mode, CPU) and the per-epoch history."""
+
+    model: BeatCNN
+    history: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int = 0
+
+
+@contextmanager
+def deterministic(seed: int) -> Iterator[None]:
+    """Seed torch and ask for deterministic kernels, restoring the previous global setting."""
+    previous = torch.are_deterministic_algorithms_enabled()
+    previous_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.manual_seed(seed)
+    # warn_only: a few CUDA kernels have no deterministic variant; CPU ones all do.
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(previous, warn_only=previous_warn)
+
+
+def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    # Averaged over the classes present in y_true: a class absent from a (record-wise)
+    # validation part would otherwise count as F1 = 0 and penalise every model equally.
+    return float(
+        f1_score(y_true, y_pred, labels=np.unique(y_true), average="macro", zero_division=0)
+    )
+
+
+def evaluate(
+    model: nn.Module,
+    beats: torch.Tensor,
+    labels: torch.Tensor,
+    batch_size: int = 4096,
+) -> tuple[float, float, float]:
+    """Mean unweighted cross-entropy, accuracy and macro-F1 of `model` in evaluation mode."""
+    model.eval()
+    total_loss = 0.0
+    predictions = []
+    with torch.inference_mode():
+        for start in range(0, beats.shape[0], batch_size):
+            logits = model(beats[start : start + batch_size])
+            target = labels[start : start + batch_size]
+            total_loss += float(nn.functional.cross_entropy(logits, target, reduction="sum"))
+            predictions.append(logits.argmax(dim=1).cpu())
+    y_pred = torch.cat(predictions).numpy()
+    y_true = labels.cpu().numpy()
+    n = max(1, y_true.size)
+    return total_loss / n, float((y_pred == y_true).mean()), _macro_f1(y_true, y_pred)
+
+
+def _as_tensors(
+    beats: np.ndarray, labels: np.ndarray, length: int, name: str, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    beats = np.asarray(beats)
+    labels = np.asarray(labels)
+    if beats.ndim != 2 or beats.shape[1] != length or beats.shape[0] != labels.shape[0]:
+        raise InputError(
+            f"{name} beats {beats.shape} and labels {labels.shape} must be (n, {length}) and (n,)"
+        )
+    if beats.shape[0] == 0:
+        raise InputError(f"the {name} part is empty")
+    x = torch.from_numpy(np.ascontiguousarray(beats, dtype=np.float32)).unsqueeze(1)
+    y = torch.from_numpy(labels.astype(np.int64))
+    return x.to(device), y.to(device)
+
+
+def train_model(
+    train_beats: np.ndarray,
+    train_labels: np.ndarray,
+    validation_beats: np.ndarray,
+    validation_labels: np.ndarray,
+    model_config: CNNConfig,
+    train_config: TrainConfig,
+    class_weights: np.ndarray | None = None,
+) -> TrainResult:
+    """Train a fresh :class:`BeatCNN`; keep the weights of the epoch with best validation
+    macro-F1 (ties: lower validation loss). Logs one line per epoch."""
+    k = model_config.n_classes
+    for name, y in (("train", train_labels), ("validation", validation_labels)):
+        y = np.asarray(y)
+        if y.size and (y.min() < 0 or y.max() >= k):
+            raise InputError(f"{name} labels outside 0..{k - 1} for a {k}-class model")
+    device = resolve_device(train_config.device)
+    with deterministic(train_config.seed):
+        x_train, y_train = _as_tensors(
+            train_beats, train_labels, model_config.input_length, "train", device
+        )
+        x_val, y_val = _as_tensors(
+            validation_beats, validation_labels, model_config.input_length, "validation", device
+        )
+        model = BeatCNN(model_config).to(device)
+        weight = None
+        if class_weights is not None:
+            weight = torch.as_tensor(np.asarray(class_weights, dtype=np.float32), device=device)
+            if weight.shape != (k,):
+                raise InputError(f"class_weights must have {k} entries, got {tuple(weight.shape)}")
+        loss_fn = nn.CrossEntropyLoss(weight=weight)
+        optimiser = torch.optim.Adam(
+            model.parameters(),
+            lr=train_config.learning_rate,
+            weight_decay=train_config.weight_decay,
+        )
+        scheduler = torch.optim.lr_scheduler.StepLR(
+            optimiser, step_size=train_config.lr_step_epochs, gamma=train_config.lr_gamma
+        )
+        # The permutation generator lives on the CPU so CPU and CUDA runs shuffle alike.
+        generator = torch.Generator().manual_seed(train_config.seed)
+        n = x_train.shape[0]
+        history: list[dict[str, float]] = []
+        best_state: dict[str, torch.Tensor] | None = None
+        best_key: tuple[float, float] | None = None
+        best_epoch = 0
+        for epoch in range(1, train_config.epochs + 1):
+            started = time.perf_counter()
+            lr = optimiser.param_groups[0]["lr"]
+            model.train()
+            order = torch.randperm(n, generator=generator).to(device)
+            loss_sum = torch.zeros((), device=device)
+            predictions = torch.empty(n, dtype=torch.int64, device=device)
+            for start in range(0, n, train_config.batch_size):
+                batch = order[start : start + train_config.batch_size]
+                logits = model(x_train[batch])
+                loss = loss_fn(logits, y_train[batch])
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
+                # Accumulated on the device: no host sync per batch.
+                loss_sum += loss.detach() * batch.numel()
+                predictions[start : start + batch.numel()] = logits.detach().argmax(dim=1)
+            scheduler.step()
+            y_seen = y_train[order].cpu().numpy()
+            y_hat = predictions.cpu().numpy()
+            val_loss, val_acc, val_f1 = evaluate(model, x_val, y_val)
+            row = {
+                "epoch": epoch,
+                "lr": lr,
+                "train_loss": float(loss_sum) / n,
+                "train_accuracy": float((y_hat == y_seen).mean()),
+                "train_macro_f1": _macro_f1(y_seen, y_hat),
+                "validation_loss": val_loss,
+                "validation_accuracy": val_acc,
+                "validation_macro_f1": val_f1,
+                "seconds": time.perf_counter() - started,
+            }
+            history.append(row)
+            key = (val_f1, -val_loss)
+            improved = best_key is None or key > best_key
+            if improved:
+                best_key, best_epoch = key, epoch
+                best_state = copy.deepcopy(model.state_dict())
+            logger.info(
+                "epoch %d/%d lr %.3g: train loss %.4f acc %.4f F1 %.4f | validation loss %.4f "
+                "acc %.4f F1 %.4f | %.1f s%s",
+                epoch,
+                train_config.epochs,
+                lr,
+                row["train_loss"],
+                row["train_accuracy"],
+                row["train_macro_f1"],
+                val_loss,
+                val_acc,
+                val_f1,
+                row["seconds"],
+                " (best)" if improved else "",
+            )
+        assert best_state is not None  # epochs >= 1
+        model.load_state_dict(best_state)
+    model.to("cpu").eval()
+    logger.info("best epoch %d (validation macro-F1 %.4f)", best_epoch, best_key[0])
+    return TrainResult(model, history, best_epoch)
+
+
+def write_history(path: str, history: list[dict[str, float]]) -> None:
+    """Tab-separated history with HISTORY_COLUMNS as header."""
+    lines = ["\t".join(HISTORY_COLUMNS)]
+    for row in history:
+        cells = [str(int(row["epoch"]))] + [f"{row[c]:.6g}" for c in HISTORY_COLUMNS[1:]]
+        lines.append("\t".join(cells))
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")

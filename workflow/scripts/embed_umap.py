@@ -1,0 +1,68 @@
+"""UMAP of the CNN's last hidden layer (or logits) for the test beats: TSV table and figure."""
+
+import numpy as np
+from matplotlib import pyplot as plt
+
+from _common import logged, set_torch_threads
+from ecgbeats import embedding, plots
+from ecgbeats.errors import InputError
+from ecgbeats.model import load_checkpoint
+
+with logged(snakemake) as log:
+    set_torch_threads(snakemake.threads)
+    p = snakemake.params
+    with np.load(snakemake.input.predictions, allow_pickle=False) as predictions:
+        index = np.asarray(predictions["index"], dtype=np.int64)
+        y_true = np.asarray(predictions["y_true"], dtype=np.int64)
+        y_pred = np.asarray(predictions["y_pred"], dtype=np.int64)
+        probabilities = predictions["probabilities"]
+        class_names = [str(c) for c in predictions["class_names"]]
+    with np.load(snakemake.input.dataset, allow_pickle=False) as data:
+        beats = data["beats"]
+        records = data["records"]
+        samples = data["samples"]
+    if index.size and (index.min() < 0 or index.max() >= len(beats)):
+        raise InputError(
+            f"{snakemake.input.predictions}: indexes outside the {len(beats)} beats of "
+            f"{snakemake.input.dataset} (predictions and dataset out of date?)"
+        )
+    model, _ = load_checkpoint(snakemake.input.model, expected_class_names=class_names)
+
+    chosen = embedding.cap_points(y_true, p.max_points, p.seed)
+    kept = np.bincount(y_true[chosen], minlength=len(class_names)).tolist()
+    log.info(
+        "%d of %d test beats embedded (config key 'umap.max_points' = %d), per class: %s",
+        chosen.size,
+        index.size,
+        p.max_points,
+        dict(zip(class_names, kept, strict=True)),
+    )
+    rows = index[chosen]
+    features = embedding.extract_features(model, beats[rows], layer=p.layer)
+    log.info("features: %s from layer %r", features.shape, p.layer)
+    points = embedding.umap_embedding(
+        features, seed=p.seed, n_neighbors=p.n_neighbors, min_dist=p.min_dist, metric=p.metric
+    )
+    table = embedding.embedding_table(
+        points,
+        rows,
+        y_true[chosen],
+        y_pred[chosen],
+        probabilities[chosen],
+        class_names,
+        records=records[rows],
+        samples=samples[rows],
+    )
+    table.to_csv(snakemake.output.table, sep="\t", index=False, float_format="%.6g")
+
+    layer = "last hidden layer" if p.layer == "hidden" else "logits"
+    figure = plots.umap_scatter(
+        points,
+        y_true[chosen],
+        y_pred[chosen],
+        class_names,
+        f"UMAP of the CNN's {layer}: {snakemake.wildcards.task} classes, "
+        f"{snakemake.wildcards.split}-patient test part ({chosen.size:,} of {index.size:,} beats)",
+    )
+    figure.savefig(snakemake.output.figure, dpi=150)
+    plt.close(figure)

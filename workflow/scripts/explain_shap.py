@@ -1,0 +1,135 @@
+"""SHAP values of the CNN's logits: grid of representative beats and per-class profiles."""
+
+import numpy as np
+from matplotlib import pyplot as plt
+
+from _common import logged, set_torch_threads
+from ecgbeats import explanation, plots
+from ecgbeats.errors import InputError
+from ecgbeats.model import load_checkpoint
+
+with logged(snakemake) as log:
+    set_torch_threads(snakemake.threads)
+    p = snakemake.params
+    with np.load(snakemake.input.predictions, allow_pickle=False) as predictions:
+        index = np.asarray(predictions["index"], dtype=np.int64)
+        y_true = np.asarray(predictions["y_true"], dtype=np.int64)
+        y_pred = np.asarray(predictions["y_pred"], dtype=np.int64)
+        probabilities = predictions["probabilities"]
+        class_names = [str(c) for c in predictions["class_names"]]
+    with np.load(snakemake.input.split, allow_pickle=False) as parts:
+        train = np.asarray(parts["train"], dtype=np.int64)
+    with np.load(snakemake.input.dataset, allow_pickle=False) as data:
+        beats = data["beats"]
+    for name, rows in (("predictions", index), ("split", train)):
+        if rows.size and (rows.min() < 0 or rows.max() >= len(beats)):
+            raise InputError(
+                f"{getattr(snakemake.input, name)}: indexes outside the {len(beats)} beats of "
+                f"{snakemake.input.dataset} (inputs out of date?)"
+            )
+    if index.size == 0:
+        raise InputError(f"{snakemake.input.predictions}: no test beats to explain")
+    model, _ = load_checkpoint(snakemake.input.model, expected_class_names=class_names)
+    k = len(class_names)
+
+    background = train[explanation.background_positions(train.size, p.background, p.seed)]
+    log.info(
+        "explainer %s, %d background beats (config key 'shap.background'), outputs: logits",
+        p.explainer,
+        background.size,
+    )
+
+    # Grid: the most confident correct beat per class, then the most confident mistakes.
+    selection = explanation.representative_beats(y_true, y_pred, probabilities, p.misclassified)
+    grid_rows = index[selection.positions]
+    grid_values, expected = explanation.explain(
+        model,
+        beats[background],
+        beats[grid_rows],
+        method=p.explainer,
+        gradient_samples=p.gradient_samples,
+        seed=p.seed,
+    )
+    grid_logits = explanation.model_outputs(model, beats[grid_rows])
+    ratio, residual = explanation.additivity_error(grid_values, grid_logits, expected)
+    log.info(
+        "additivity: largest |sum(SHAP) - (logit - expected)| = %.3g logits, %.3g of the "
+        "tolerance (%g + %g * |logit - expected|)",
+        float(np.abs(residual).max()),
+        ratio,
+        explanation.ADDITIVITY_ATOL,
+        explanation.ADDITIVITY_RTOL,
+    )
+    if p.explainer == "deep" and ratio > 1:
+        # DeepSHAP is exact up to rounding: a larger gap means an op it does not support.
+        raise RuntimeError(
+            f"DeepExplainer's SHAP values do not add up to the logits (largest gap "
+            f"{np.abs(residual).max():.3g}); the model has an operation shap cannot attribute "
+            "through (config key 'shap.explainer': try 'gradient')"
+        )
+
+    # Profiles: each class's own output, explained on many random test beats of that class.
+    profile = explanation.profile_positions(y_true, p.profile_beats, p.seed)
+    profile_rows = index[profile]
+    profile_values, _ = explanation.explain_own_class(
+        model,
+        beats[background],
+        beats[profile_rows],
+        y_true[profile],
+        method=p.explainer,
+        gradient_samples=p.gradient_samples,
+        seed=p.seed,
+    )
+    log.info("profiles from %d test beats (config key 'shap.profile_beats')", profile.size)
+
+    confidence = probabilities[selection.positions, y_pred[selection.positions]]
+    np.savez_compressed(
+        snakemake.output.values,
+        class_names=np.asarray(class_names),
+        explainer=np.asarray(p.explainer),
+        output=np.asarray("logits"),
+        expected_value=expected,
+        background_index=background,
+        grid_index=grid_rows,
+        grid_role=selection.roles,
+        grid_y_true=y_true[selection.positions],
+        grid_y_pred=y_pred[selection.positions],
+        grid_confidence=confidence.astype(np.float32),
+        grid_logits=grid_logits.astype(np.float32),
+        grid_beats=beats[grid_rows],
+        grid_shap=grid_values,
+        additivity_residual=residual.astype(np.float32),
+        profile_index=profile_rows,
+        profile_y_true=y_true[profile],
+        profile_shap=profile_values,
+    )
+
+    split_task = f"{snakemake.wildcards.task} classes, {snakemake.wildcards.split}-patient test"
+    grid = plots.shap_grid(
+        beats[grid_rows],
+        grid_values,
+        y_true[selection.positions],
+        y_pred[selection.positions],
+        confidence,
+        selection.roles,
+        class_names,
+        p.r_peak,
+        f"SHAP ({p.explainer}) of each class's logit, {split_task} "
+        f"({background.size} background beats)",
+    )
+    grid.savefig(snakemake.output.grid, dpi=150)
+    plt.close(grid)
+    mean_abs, mean_beat, std_beat, counts = explanation.class_profiles(
+        profile_values, beats[profile_rows], y_true[profile], k
+    )
+    profile_figure = plots.shap_profile(
+        mean_abs,
+        mean_beat,
+        std_beat,
+        counts,
+        class_names,
+        p.r_peak,
+        f"Mean |SHAP| of each class's own logit over its test beats, {split_task}",
+    )
+    profile_figure.savefig(snakemake.output.profile, dpi=150)
+    plt.close(profile_figure)

@@ -1,0 +1,15 @@
+"""Snakemake glue: check one record's files against the checksum list; write their digests."""
+
+from pathlib import Path
+
+from _common import logged
+from ecgbeats.download import read_checksums, verify_record_files
+
+with logged(snakemake) as log:
+    record = snakemake.params.record
+    directory = Path(snakemake.input.files[0]).parent
+    digests = verify_record_files(directory, record, read_checksums(snakemake.input.checksums))
+    # sha256sum format, so `sha256sum -c` in the data folder can recheck the files.
+    lines = [f"{digest}  {name}\n" for name, digest in digests.items()]
+    Path(snakemake.output[0]).write_text("".join(lines))
+    log.info("record %s verified in %s: %s", record, directory, ", ".join(digests))
