@@ -16,12 +16,21 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/datasets.smk"
+include: "workflow/rules/training.smk"
 include: "workflow/rules/classify.smk"
+include: "workflow/rules/evaluation.smk"
+include: "workflow/rules/interpret.smk"
+# Last: it looks up the report items of the rules above.
+include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         data_targets(),
         dataset_targets(),
+        training_targets(),
+        evaluation_targets(),
+        interpret_targets(),
         detector_targets(),
-    default_target: True
+        report_targets(),

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 import yaml
-from conftest import REPO_ROOT
 
+from conftest import REPO_ROOT
 from ecgbeats.classes import class_names, label_symbols, require_all_classes, symbol_for_class
 from ecgbeats.errors import InputError
 
@@ -30,7 +30,9 @@ def test_label_symbols_keeps_only_task_symbols():
 
 def test_absent_class_is_named():
     with pytest.raises(InputError, match=r"task six: class\(es\) RBBB, PAC have no beats"):
-        require_all_classes(np.array([0, 1, 2, 5]), class_names(CONFIG["class_maps"]["six"]), "six", "x")
+        require_all_classes(
+            np.array([0, 1, 2, 5]), class_names(CONFIG["class_maps"]["six"]), "six", "x"
+        )
 
 
 def test_symbol_for_class_is_first_symbol():

@@ -18,6 +18,7 @@ from local_physionet import DATABASE, closed_port_url, fill_database, serve
 from ecgbeats.download import read_checksums
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+OLD = 946684800  # 2000-01-01, in seconds since the epoch
 
 
 @pytest.fixture()
@@ -73,10 +74,16 @@ def expected_lines(checksums: dict[str, str], record: str) -> str:
 
 
 def copy_records(source: Path, target: Path, records: list[str]) -> None:
+    """A local copy made long ago: its files are older than the workflow's scripts."""
     target.mkdir(parents=True, exist_ok=True)
     for record in records:
         for extension in (".hea", ".dat", ".atr"):
             shutil.copy(source / f"{record}{extension}", target)
+            os.utime(target / f"{record}{extension}", (OLD, OLD))
+
+
+def listing(directory: Path) -> list[tuple[str, int]]:
+    return sorted((p.name, p.stat().st_mtime_ns) for p in directory.iterdir())
 
 
 def test_missing_records_are_downloaded_once(workdir: Path, tmp_path: Path, tiny_db: Path) -> None:
@@ -108,6 +115,8 @@ def test_corrupted_local_copy_names_the_file(workdir: Path, tmp_path: Path, tiny
     data = bytearray((data_dir / "901.dat").read_bytes())
     data[200] ^= 0xFF
     (data_dir / "901.dat").write_bytes(bytes(data))
+    os.utime(data_dir / "901.dat", (OLD, OLD))
+    before = listing(data_dir)
     checksum_file = tiny_db / "SHA256SUMS"
     # Offline: a local copy must never need the network.
     run = snakemake(workdir, records, data_dir, checksum_file, closed_port_url(), keep_going=True)
@@ -116,7 +125,9 @@ def test_corrupted_local_copy_names_the_file(workdir: Path, tmp_path: Path, tiny
     assert "901.dat: SHA256 mismatch" in (workdir / "logs/data/verify_901.log").read_text()
     verified = workdir / "results" / "data" / "verified"
     assert sorted(p.name for p in verified.iterdir()) == ["900.sha256", "902.sha256"]
-    assert (data_dir / "901.dat").read_bytes() == bytes(data)  # the user's file is left alone
+    # A complete local copy is only read: no download job, no file replaced or touched.
+    assert listing(data_dir) == before
+    assert not list((workdir / "logs" / "data").glob("download_*"))
     kept = (verified / "900.sha256").stat().st_mtime_ns
 
     shutil.copy(tiny_db / "901.dat", data_dir)
@@ -154,7 +165,7 @@ def test_missing_dat_offline_names_file_and_data_dir(
 
 @pytest.mark.mitdb
 def test_real_copy_verifies_with_shipped_checksums(workdir: Path, mitdb_dir: Path) -> None:
-    listing = sorted((p.name, p.stat().st_mtime_ns) for p in mitdb_dir.iterdir())
+    before = listing(mitdb_dir)
     records = ["100", "114"]
     run = snakemake(workdir, records, mitdb_dir, base_url=closed_port_url())
     assert run.returncode == 0, run.stdout
@@ -162,4 +173,6 @@ def test_real_copy_verifies_with_shipped_checksums(workdir: Path, mitdb_dir: Pat
     for record in records:
         verified = workdir / "results" / "data" / "verified" / f"{record}.sha256"
         assert verified.read_text() == expected_lines(reference, record)
-    assert sorted((p.name, p.stat().st_mtime_ns) for p in mitdb_dir.iterdir()) == listing
+    assert listing(mitdb_dir) == before  # not even touched (no download job ran)
+    assert "rule download_record:" not in run.stdout
+    assert not list((workdir / "logs" / "data").glob("download_*"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import wfdb
+
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.detection import (
     MATCH_WINDOW_S,

@@ -237,3 +237,10 @@ def test_download_function_can_be_replaced(tmp_path: Path, tiny_db: Path, checks
     assert urls == ["https://x.invalid/db/902.dat"] and fetched == [tmp_path / "902.dat"]
     fetched = fetch_files(["902.hea"], tmp_path, checksums, tiny_db.as_uri(), "")
     assert fetched == [tmp_path / "902.hea"]
+
+
+def test_unusable_data_folder_names_the_config_key(tmp_path: Path, checksums) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    with pytest.raises(InputError, match=r"data folder .*file/sub \(config key 'data_dir'\)"):
+        fetch_record("900", not_a_folder / "sub", checksums, closed_port_url(), DATABASE)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import torch
 from test_metrics import assert_png, history_frame
+from workflow_runner import WorkflowCopy
 
 from ecgbeats import metrics
 from ecgbeats.model import BeatCNN, CNNConfig, load_checkpoint, predict_proba, save_checkpoint
@@ -154,3 +155,33 @@ def test_compare_with_paper_script(evaluated: dict, tmp_path: Path):
     assert nor["f1_difference"] == pytest.approx(nor["f1_ours"] - 0.5, abs=1e-4)
     # PAC is absent from our test part: no difference can be computed
     assert np.isnan(table.set_index("class").loc["PAC", "f1_difference"])
+
+
+def test_rules_run_in_the_workflow_and_make_a_report(tmp_path: Path):
+    """evaluate_model and compare_with_paper through Snakemake, from made-up upstream files."""
+    workflow = WorkflowCopy(tmp_path / "copy")
+    names = ["NOR", "PB", "LBBB", "RBBB", "PAC", "PVC"]
+    rng = np.random.default_rng(1)
+    labels = np.repeat(np.arange(6), 10)
+    workflow.path("results/datasets").mkdir(parents=True)
+    np.savez_compressed(
+        workflow.path("results/datasets/six.npz"),
+        beats=rng.normal(size=(60, 300)).astype(np.float32),
+        labels=labels,
+        class_names=np.array(names),
+    )
+    base = workflow.path("results/intra/six")
+    base.mkdir(parents=True)
+    np.savez(base / "split.npz", train=np.arange(0, 60, 2), validation=[], test=np.arange(1, 60, 2))
+    torch.manual_seed(0)
+    save_checkpoint(base / "model.pt", BeatCNN(CNNConfig(n_classes=6)), names)
+    history_frame().to_csv(base / "training_history.tsv", sep="\t", index=False)
+    # upstream rules are not allowed, so the files above count as given
+    rules = ("--allowed-rules", "evaluate_model", "compare_with_paper")
+    workflow.run("results/intra/six/paper_comparison.tsv", *rules)
+    comparison = pd.read_csv(base / "paper_comparison.tsv", sep="\t")
+    assert list(comparison["class"]) == [*names, metrics.MACRO, metrics.WEIGHTED]
+    for name in ("confusion_matrix", "roc_curves", "pr_curves", "training_curves"):
+        assert_png(base / "figures" / f"{name}.png")
+    result = workflow.run("results/intra/six/paper_comparison.tsv", *rules, "--report", "r.zip")
+    assert workflow.path("r.zip").stat().st_size > 10000, result.stderr[-2000:]

@@ -240,7 +240,10 @@ def test_training_history_series_and_best_epoch():
     np.testing.assert_array_equal(epoch, [1, 2, 3, 4])
     assert set(series) == {"loss", "accuracy", "macro F1"}
     np.testing.assert_allclose(series["macro F1"][1], [0.5, 0.8, 0.7, 0.8])
-    assert best == 2  # the first of the tied maxima: the epoch training kept
+    # epochs 2 and 4 tie on macro-F1; training keeps the one with the lower validation loss
+    assert best == 4
+    nan_f1 = history_frame().assign(validation_macro_f1=np.nan)
+    assert metrics.training_history_series(nan_f1)[2] is None
 
 
 def test_training_history_missing_column_is_named():

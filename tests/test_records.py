@@ -3,10 +3,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import wfdb
-from synthetic_ecg import write_record
 
 from ecgbeats.errors import InputError
 from ecgbeats.records import choose_lead, read_beat_annotations, read_recording
+from synthetic_ecg import write_record
 
 
 def test_choose_lead_prefers_order_not_channel():

@@ -6,8 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from synthetic_ecg import TINY_RECORDS
 from workflow_runner import WorkflowCopy, tiny_config
+
+from synthetic_ecg import TINY_RECORDS
 
 SHIPPED_CONFIGS = [[], ["config/inter_patient.yaml"], [".test/config.yaml"]]
 
@@ -56,15 +57,19 @@ def test_invalid_config_is_named(workflow: WorkflowCopy, overrides: dict, messag
 def test_config_changes_rerun_only_downstream(tiny_db: Path, tmp_path: Path):
     """A training-only change reruns no preprocessing; a denoising change reruns it all."""
     workflow = WorkflowCopy(tmp_path)
-    records = list(TINY_RECORDS)[:3]
-    base = tiny_config(tiny_db, records, tasks=["aami"])
+    records = list(TINY_RECORDS)[:4]
+    target = "results/intra/aami/model.pt"
+    base = tiny_config(tiny_db, records, tasks=["aami"], train={"epochs": 1})
     workflow.write_config("base.yaml", base)
-    workflow.run("results/datasets/aami.npz", configfiles=["base.yaml"])
-    assert workflow.planned_jobs("results/datasets/aami.npz", configfiles=["base.yaml"]) == {}
+    workflow.run(target, configfiles=["base.yaml"])
+    assert workflow.planned_jobs(target, configfiles=["base.yaml"]) == {}
 
     changed_figure = {**base, "denoise_figure": {**base["denoise_figure"], "seconds": 3}}
     workflow.write_config("figure.yaml", changed_figure)
-    assert workflow.planned_jobs("results/datasets/aami.npz", configfiles=["figure.yaml"]) == {}
+    assert workflow.planned_jobs(target, configfiles=["figure.yaml"]) == {}
+
+    workflow.write_config("training.yaml", {**base, "train": {"epochs": 1, "learning_rate": 1e-3}})
+    assert workflow.planned_jobs(target, configfiles=["training.yaml"]) == {"train_model": 1}
 
     denoise = dict(base)
     denoise["denoise"] = {
@@ -75,7 +80,10 @@ def test_config_changes_rerun_only_downstream(tiny_db: Path, tmp_path: Path):
         "threshold": "none",
     }
     workflow.write_config("denoise.yaml", denoise)
-    jobs = workflow.planned_jobs("results/datasets/aami.npz", configfiles=["denoise.yaml"])
-    assert jobs["preprocess_record"] == len(records)
-    assert jobs["build_dataset"] == 1
-
+    jobs = workflow.planned_jobs(target, configfiles=["denoise.yaml"])
+    assert jobs == {
+        "preprocess_record": len(records),
+        "build_dataset": 1,
+        "split_dataset": 1,
+        "train_model": 1,
+    }

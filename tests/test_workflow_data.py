@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import wfdb
-from synthetic_ecg import TINY_RECORDS
 from workflow_runner import WorkflowCopy, tiny_config
 
 from ecgbeats.records import BEAT_SYMBOLS
+from synthetic_ecg import TINY_RECORDS
 
 DATA_TARGETS = ["results/datasets/beats_per_record.tsv"]
 

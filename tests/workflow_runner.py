@@ -96,7 +96,7 @@ class WorkflowCopy:
 
     def planned_jobs(self, *args: str, configfiles: Sequence[str] = ()) -> dict[str, int]:
         """Rules and job counts of a dry run (`snakemake -n`), parsed from its job table."""
-        result = self.run("-n", "--quiet", "rules", *args, configfiles=configfiles)
+        result = self.run(*args, "-n", "--quiet", "rules", configfiles=configfiles)
         return parse_job_table(result.stdout + result.stderr)
 
 

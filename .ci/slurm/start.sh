@@ -3,9 +3,10 @@
 #
 # Needs root (munged runs as user `munge`; slurmd starts jobs as the submitting user) and
 # Debian's packages: apt-get install -y slurm-wlm slurm-client munge
-# The config lives in $SLURM_STATE_DIR (default: $TMPDIR/ecgbeats-slurm), never in /etc/slurm,
-# so a machine's real cluster config is left alone: clients find it through SLURM_CONF, which
-# this script prints last (`eval "$(.ci/slurm/start.sh)"` exports it). Stop with stop.sh.
+# State and logs live in $SLURM_STATE_DIR (default: $TMPDIR/ecgbeats-slurm). The config must be
+# /etc/slurm/slurm.conf: Snakemake's job step drops SLURM_CONF before calling srun inside a job,
+# so srun only finds the default path. A slurm.conf that this script did not write (no marker
+# line) is never overwritten. Stop with stop.sh.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -22,8 +23,12 @@ for tool in munged slurmctld slurmd sbatch squeue sinfo scontrol; do
 done
 
 mkdir -p "$state/ctld" "$state/spool"
-conf="$state/slurm.conf"
-export SLURM_CONF="$conf"
+conf=/etc/slurm/slurm.conf
+marker="# Written by ecgbeats .ci/slurm/start.sh"
+if [ -e "$conf" ] && ! grep -qxF "$marker" "$conf"; then
+    die "$conf exists and is not ours; refusing to overwrite a real cluster's config"
+fi
+unset SLURM_CONF
 
 # munge: reuse a running munged, else start one (and remember to stop it).
 if ! munge -n </dev/null 2>/dev/null | unmunge >/dev/null 2>&1; then
@@ -48,9 +53,10 @@ node=$(slurmd -C | head -1)
 cpus=$(sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' <<<"$node")
 mem=$(sed -n 's/.*RealMemory=\([0-9]*\).*/\1/p' <<<"$node")
 mem=$((mem > 2048 ? mem - 1024 : mem))
-sed -e "s|@STATE@|$state|g" -e "s|@USER@|$(id -un)|g" -e "s|@CPUS@|$cpus|g" \
+mkdir -p "$(dirname "$conf")"
+{ echo "$marker"; sed -e "s|@STATE@|$state|g" -e "s|@USER@|$(id -un)|g" -e "s|@CPUS@|$cpus|g" \
     -e "s|@MEM@|$mem|g" -e "s|@CTLD_PORT@|$ctld_port|g" -e "s|@SLURMD_PORT@|$slurmd_port|g" \
-    "$here/slurm.conf.in" >"$conf"
+    "$here/slurm.conf.in"; } >"$conf"
 
 # Fresh state each start (-c): no jobs left over from an earlier run.
 slurmctld -c -f "$conf"
@@ -65,5 +71,4 @@ done
     tail -n 20 "$state/slurmctld.log" "$state/slurmd.log" >&2 || true
     die "node localhost is '${node_state:-unknown}', not idle, after 60 s"
 }
-say "cluster up: $cpus CPUs, $mem MB on node localhost, partition debug"
-echo "export SLURM_CONF=$conf"
+say "cluster up: $cpus CPUs, $mem MB on node localhost, partition debug ($conf)"

@@ -17,41 +17,6 @@ wildcard_constraints:
     name="|".join(CLASSIFY_PATHS) or "(?!)",
 
 
-def classify_targets():
-    """Per new recording: beat table, WFDB `pred` annotations and strip plot."""
-    return [
-        f"results/classify/{name}/{name}{suffix}"
-        for name in CLASSIFY_PATHS
-        for suffix in ("_beats.csv", ".pred", "_strip.png")
-    ]
-
-
-def detector_targets():
-    """Detector Se/+P on the configured MIT-BIH records, and test metrics on detected beats."""
-    targets = [
-        "results/detection/detector_gross.tsv",
-        "results/detection/detector_per_record.tsv",
-    ]
-    # The detected-beats metrics need trained models, whose split scheme is config key `split`
-    # (training.smk); without it only the detector itself is evaluated.
-    if "split" in config:
-        targets += expand(
-            "results/{split}/{task}/detected_beats_{item}.tsv",
-            split=config["split"]["scheme"],
-            task=TASKS,
-            item=("metrics", "per_record"),
-        )
-    return targets
-
-
-def classify_record_input(wildcards):
-    path = CLASSIFY_PATHS[wildcards.name]
-    return {
-        "header": f"{path}.hea",
-        "model": f"results/{CLASSIFY['split']}/{CLASSIFY['task']}/model.pt",
-    }
-
-
 rule classify_record:
     input:
         unpack(classify_record_input),

@@ -16,14 +16,14 @@ rule build_dataset:
         "logs/datasets/{task}.log",
     benchmark:
         "benchmarks/out/datasets/{task}.tsv"
-    params:
-        class_map=lambda wildcards: config["class_maps"][wildcards.task],
+    conda:
+        "../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=15,
-    conda:
-        "../envs/data.yaml"
+    params:
+        class_map=lambda wildcards: config["class_maps"][wildcards.task],
     script:
         "../scripts/build_dataset.py"
 
@@ -42,22 +42,13 @@ rule plot_class_distribution:
         "logs/datasets/plot_class_distribution_{task}.log",
     benchmark:
         "benchmarks/out/datasets/plot_class_distribution_{task}.tsv"
-    params:
-        task=lambda wildcards: wildcards.task,
+    conda:
+        "../envs/plotting.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
-    conda:
-        "../envs/plotting.yaml"
+    params:
+        task=lambda wildcards: wildcards.task,
     script:
         "../scripts/plot_class_distribution.py"
-
-
-def dataset_targets():
-    return [
-        "results/datasets/beats_per_record.tsv",
-        f"results/figures/denoising_{denoise_figure_record()}.png",
-        *expand("results/datasets/{task}.npz", task=TASKS),
-        *expand("results/figures/{task}/class_distribution.png", task=TASKS),
-    ]

@@ -82,34 +82,10 @@ rule compare_with_paper:
     wildcard_constraints:
         split="intra|inter",
     conda:
-        "../envs/plotting.yaml"
+        "../envs/training.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=5,
     script:
         "../scripts/compare_with_paper.py"
-
-
-def evaluation_targets():
-    """Metrics, predictions and figures per task; the paper comparison where a table exists."""
-    split = config["split"]["scheme"]
-    targets = []
-    for task in TASKS:
-        base = f"results/{split}/{task}"
-        targets += [
-            f"{base}/metrics.tsv",
-            f"{base}/predictions.npz",
-            *(
-                f"{base}/figures/{name}.png"
-                for name in (
-                    "confusion_matrix",
-                    "roc_curves",
-                    "pr_curves",
-                    "training_curves",
-                )
-            ),
-        ]
-        if task in config["evaluation"]["paper_tables"]:
-            targets.append(f"{base}/paper_comparison.tsv")
-    return targets

@@ -83,19 +83,3 @@ rule explain_shap:
         r_peak=config["beats"]["before"],
     script:
         "../scripts/explain_shap.py"
-
-
-def interpret_targets():
-    """UMAP table and figure, SHAP values, grid and profile figure per task."""
-    split = config["split"]["scheme"]
-    return [
-        f"results/{split}/{task}/interpret/{name}"
-        for task in TASKS
-        for name in (
-            "umap.tsv",
-            "umap.png",
-            "shap_values.npz",
-            "shap_grid.png",
-            "shap_profile.png",
-        )
-    ]

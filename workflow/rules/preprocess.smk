@@ -1,12 +1,6 @@
 """Per-record preprocessing: lead choice, wavelet denoising, beat windows, normalisation."""
 
 
-def denoise_figure_record():
-    """The record shown in the denoising figure (the configured one, else the first record)."""
-    wanted = config["denoise_figure"]["record"]
-    return wanted if wanted in RECORDS else RECORDS[0]
-
-
 rule preprocess_record:
     input:
         header=f"{DATA_DIR}/{{record}}.hea",
@@ -21,16 +15,16 @@ rule preprocess_record:
     # The provenance hash covers this script, params and the upstream download/verify jobs,
     # whose `record` params keep records apart.
     cache: True
-    params:
-        leads=config["leads"],
-        denoise=config["denoise"],
-        beats=config["beats"],
+    conda:
+        "../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../envs/data.yaml"
+    params:
+        leads=config["leads"],
+        denoise=config["denoise"],
+        beats=config["beats"],
     script:
         "../scripts/preprocess_record.py"
 
@@ -49,14 +43,14 @@ rule summarise_beats:
         "logs/preprocess/summarise_beats.log",
     benchmark:
         "benchmarks/out/preprocess/summarise_beats.tsv"
-    params:
-        records=RECORDS,
+    conda:
+        "../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../envs/data.yaml"
+    params:
+        records=RECORDS,
     script:
         "../scripts/summarise_beats.py"
 
@@ -77,15 +71,18 @@ rule plot_denoising:
         "logs/preprocess/plot_denoising_{record}.log",
     benchmark:
         "benchmarks/out/preprocess/plot_denoising_{record}.tsv"
-    params:
-        leads=config["leads"],
-        denoise=config["denoise"],
-        window=[config["denoise_figure"]["start_s"], config["denoise_figure"]["seconds"]],
+    conda:
+        "../envs/data.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../envs/plotting.yaml"
+    params:
+        leads=config["leads"],
+        denoise=config["denoise"],
+        window=[
+            config["denoise_figure"]["start_s"],
+            config["denoise_figure"]["seconds"],
+        ],
     script:
         "../scripts/plot_denoising.py"

@@ -1,8 +1,8 @@
 """Snakemake glue: per-record beats -> one labelled dataset for a task."""
 
 import numpy as np
-from _common import logged
 
+from _common import logged
 from ecgbeats.classes import label_symbols, require_all_classes
 
 with logged(snakemake) as log:
@@ -29,4 +29,5 @@ with logged(snakemake) as log:
         for i, name in enumerate(names):
             symbols = ",".join(s for s, c in snakemake.params.class_map.items() if c == name)
             table.write(f"{name}\t{symbols}\t{counts[i]}\t{counts[i] / counts.sum():.4f}\n")
-    log.info("task %s: %d beats; %s", task, counts.sum(), dict(zip(names, counts.tolist())))
+    per_class = dict(zip(names, counts.tolist(), strict=True))
+    log.info("task %s: %d beats; %s", task, counts.sum(), per_class)

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import logged, set_torch_threads
 
+from _common import logged, set_torch_threads
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.detection import (
     TARGET_FS,

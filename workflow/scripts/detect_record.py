@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import numpy as np
-from _common import logged
 
+from _common import logged
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.detection import (
     MATCH_WINDOW_S,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from _common import logged, set_torch_threads
 
+from _common import logged, set_torch_threads
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.detection import record_beats
 from ecgbeats.errors import InputError

@@ -1,8 +1,8 @@
 """Snakemake glue: per-record and gross Se / +P of the R-peak detector (AAMI EC57, 150 ms)."""
 
 import numpy as np
-from _common import logged
 
+from _common import logged
 from ecgbeats.detection import detector_tables
 
 with logged(snakemake) as log:

@@ -2,8 +2,8 @@
 
 import matplotlib.pyplot as plt
 import pandas as pd
-from _common import logged
 
+from _common import logged
 from ecgbeats.plots import class_distribution
 
 with logged(snakemake):

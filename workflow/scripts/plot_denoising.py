@@ -4,8 +4,8 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
-from _common import logged
 
+from _common import logged
 from ecgbeats.denoising import DenoisingOptions, denoise
 from ecgbeats.plots import denoising_comparison
 from ecgbeats.records import read_recording

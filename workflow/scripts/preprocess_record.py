@@ -3,8 +3,8 @@
 from pathlib import Path
 
 import numpy as np
-from _common import logged
 
+from _common import logged
 from ecgbeats.beats import beats_from_signal
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.records import read_beat_annotations, read_recording

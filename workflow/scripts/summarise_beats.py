@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+
 from _common import logged
 
 with logged(snakemake) as log:

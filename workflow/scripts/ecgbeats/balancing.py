@@ -84,8 +84,13 @@ def balance(
     sampling_strategy: str | Mapping[str, int] = "auto",
     k_neighbors: int = 5,
     seed: int = 0,
+    excluded_classes: tuple[str, ...] = (),
 ) -> Balanced:
-    """Balance the training beats (n, L) with `method`; see the module docstring."""
+    """Balance the training beats (n, L) with `method`; see the module docstring.
+
+    `excluded_classes` may have no training beats (the split left their records out); every other
+    class must have some.
+    """
     beats = np.asarray(beats)
     labels = np.asarray(labels).astype(np.int64, copy=False)
     if beats.ndim != 2 or beats.shape[0] != labels.shape[0]:
@@ -93,7 +98,11 @@ def balance(
     if method not in METHODS:
         raise InputError(f"config key 'balance.method': {method!r} is not one of {METHODS}")
     counts = np.bincount(labels, minlength=len(class_names))
-    absent = [class_names[i] for i in np.flatnonzero(counts == 0)]
+    absent = [
+        class_names[i]
+        for i in np.flatnonzero(counts == 0)
+        if class_names[i] not in excluded_classes
+    ]
     if absent:
         raise InputError(f"class(es) {', '.join(absent)} have no training beats to balance")
     original = np.zeros(labels.size, dtype=bool)
@@ -101,8 +110,10 @@ def balance(
     if method == "none":
         return Balanced(beats, labels, original)
     if method == "class_weight":
-        weights = compute_class_weight("balanced", classes=np.arange(len(class_names)), y=labels)
-        return Balanced(beats, labels, original, class_weights=weights.astype(np.float32))
+        present = np.flatnonzero(counts > 0)
+        weights = np.ones(len(class_names), dtype=np.float32)  # absent classes: never a target
+        weights[present] = compute_class_weight("balanced", classes=present, y=labels)
+        return Balanced(beats, labels, original, class_weights=weights)
 
     strategy = _strategy(sampling_strategy, class_names, counts)
     if method == "random":

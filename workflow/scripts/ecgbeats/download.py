@@ -147,7 +147,12 @@ def fetch_files(
     `download(url, target_path)` is wfdb's downloader; tests may pass another.
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InputError(
+            f"cannot create the data folder {directory} (config key 'data_dir'): {error}"
+        ) from error
     fetched: list[Path] = []
     for name in names:
         expected = _expected(name, checksums)

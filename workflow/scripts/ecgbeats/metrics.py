@@ -279,17 +279,18 @@ HISTORY_PARTS = ("train", "validation")
 
 
 def training_history_series(
-    history: pd.DataFrame, selection_metric: str = "validation_macro_f1", source: str = "history"
-) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]], int]:
+    history: pd.DataFrame, source: str = "history"
+) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]], int | None]:
     """Epochs, {metric name: (train, validation)} and the best epoch of a training history.
 
-    The best epoch is the first one with the highest ``selection_metric``: the epoch whose
-    weights training keeps as the model.
+    The best epoch is the one whose weights training keeps (ecgbeats.training): the highest
+    validation macro-F1, ties broken by the lower validation loss, then by the earlier epoch.
+    None when no epoch has a validation macro-F1 (e.g. an empty validation part).
     """
-    required = ["epoch", selection_metric] + [
+    required = ["epoch"] + [
         f"{part}_{column}" for column in HISTORY_METRICS.values() for part in HISTORY_PARTS
     ]
-    missing = [c for c in dict.fromkeys(required) if c not in history.columns]
+    missing = [c for c in required if c not in history.columns]
     if missing:
         raise InputError(
             f"training history {source}: missing column(s) {missing} "
@@ -304,8 +305,10 @@ def training_history_series(
         )
         for name, column in HISTORY_METRICS.items()
     }
-    selection = history[selection_metric].to_numpy(dtype=np.float64)
-    if np.isnan(selection).all():
-        raise InputError(f"training history {source}: column {selection_metric} is all NaN")
-    best = int(epoch[int(np.nanargmax(selection))])
-    return epoch, series, best
+    f1 = np.nan_to_num(series["macro F1"][1], nan=-np.inf)
+    loss = np.nan_to_num(series["loss"][1], nan=np.inf)
+    if np.isneginf(f1).all():
+        return epoch, series, None
+    # max() keeps the first of equal keys: the earlier epoch, as training does.
+    best = max(range(len(epoch)), key=lambda i: (f1[i], -loss[i]))
+    return epoch, series, int(epoch[best])

@@ -189,6 +189,7 @@ def training_curves(
                 label=f"best epoch ({best_epoch})",
             )
         axis.set_xlabel("epoch")
+        axis.locator_params(axis="x", integer=True)
         axis.set_title(name, fontsize=10)
         axis.grid(alpha=0.3)
     axes[0][0].legend(fontsize=8)
@@ -345,10 +346,12 @@ def _coloured_line(axis, x: np.ndarray, y: np.ndarray, values: np.ndarray, limit
     points = np.column_stack([x, y])
     segments = np.stack([points[:-1], points[1:]], axis=1)
     colours = 0.5 * (values[:-1] + values[1:])
-    axis.plot(x, y, color="0.85", linewidth=0.8)
-    collection = LineCollection(segments, cmap=cmap, norm=norm, linewidths=2.0)
+    # Thick coloured band under a thin dark trace: the beat's shape stays readable where the
+    # SHAP values are near zero (pale colours).
+    collection = LineCollection(segments, cmap=cmap, norm=norm, linewidths=3.2)
     collection.set_array(colours)
     axis.add_collection(collection)
+    axis.plot(x, y, color="0.25", linewidth=0.5)
 
 
 def shap_grid(

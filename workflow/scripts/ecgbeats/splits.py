@@ -6,7 +6,8 @@
   excluded, so no patient is in two parts.
 
 The validation part is always carved out of the training part (stratified over beats for
-``intra``, whole records for ``inter``) and is what model selection looks at; the test part is
+``intra``; for ``inter`` whole records, picked so that each class's share comes close to the
+validation fraction) and is what model selection looks at; the test part is
 used once, by the evaluation.
 
 Every class must have beats in the train and test parts (else InputError naming the class and
@@ -41,12 +42,17 @@ PARTS = ("train", "validation", "test")
 
 @dataclass(frozen=True)
 class Split:
-    """Index arrays (int64, sorted) into the dataset, and classes absent from validation."""
+    """Index arrays (int64, sorted) into the dataset, and classes absent from validation.
+
+    `excluded_classes` (inter only) are classes whose every beat lies in records the split leaves
+    out, such as paced beats: they have no beats in any part and are reported, not trained.
+    """
 
     train: np.ndarray
     validation: np.ndarray
     test: np.ndarray
     missing_in_validation: tuple[str, ...] = field(default=())
+    excluded_classes: tuple[str, ...] = field(default=())
 
     def parts(self) -> dict[str, np.ndarray]:
         return {"train": self.train, "validation": self.validation, "test": self.test}
@@ -67,10 +73,11 @@ def _check_labels(labels: np.ndarray, class_names: list[str]) -> np.ndarray:
 
 
 def _require_classes(
-    labels: np.ndarray, index: np.ndarray, class_names: list[str], part: str, where: str
+    labels: np.ndarray, index: np.ndarray, class_names: list[str | None], part: str, where: str
 ) -> None:
+    """Fail naming the classes without beats in a part (classes given as None are not checked)."""
     present = np.bincount(labels[index], minlength=len(class_names))
-    empty = [class_names[i] for i in np.flatnonzero(present == 0)]
+    empty = [class_names[i] for i in np.flatnonzero(present == 0) if class_names[i] is not None]
     if empty:
         raise InputError(
             f"class(es) {', '.join(empty)} have no beats in the {part} part ({where}); "
@@ -117,30 +124,33 @@ def intra_patient_split(
 
 def _choose_validation_records(
     train_records: list[str],
-    presence: np.ndarray,
-    beat_counts: np.ndarray,
+    per_record: np.ndarray,
     fraction: float,
     rng: np.random.Generator,
     candidates: int,
 ) -> list[int]:
-    """Positions of validation records: keep every class in training, cover as many classes in
-    validation as possible, and come closest to `fraction` of the training beats."""
+    """Positions of validation records, stratified as far as whole records allow.
+
+    Among `candidates` random record sets holding about `fraction` of the beats, keep the one
+    whose per-class shares come closest to `fraction` (mean absolute deviation over classes,
+    plus the deviation of the overall share), among those that leave every class in training.
+    """
     n = len(train_records)
+    class_totals = per_record.sum(axis=0)
+    beat_counts = per_record.sum(axis=1)
     total = beat_counts.sum()
-    best: tuple[tuple[int, float], list[int]] | None = None
+    best: tuple[float, list[int]] | None = None
     for _ in range(candidates):
         order = rng.permutation(n)
-        cumulative = np.cumsum(beat_counts[order])
-        k = int(np.searchsorted(cumulative, fraction * total)) + 1
-        k = min(max(k, 1), n - 1)
-        chosen = order[:k]
-        kept = np.setdiff1d(np.arange(n), chosen)
-        if not presence[kept].any(axis=0).all():
+        k = int(np.searchsorted(np.cumsum(beat_counts[order]), fraction * total)) + 1
+        chosen = order[: min(max(k, 1), n - 1)]
+        taken = per_record[chosen].sum(axis=0)
+        if ((taken >= class_totals) & (class_totals > 0)).any():
             continue  # a class would vanish from training
-        covered = int(presence[chosen].any(axis=0).sum())
-        score = (covered, -abs(beat_counts[chosen].sum() / total - fraction))
-        if best is None or score > best[0]:
-            best = (score, sorted(chosen.tolist()))
+        shares = taken[class_totals > 0] / class_totals[class_totals > 0]
+        deviation = np.abs(shares - fraction).mean() + abs(taken.sum() / total - fraction)
+        if best is None or deviation < best[0]:
+            best = (float(deviation), sorted(chosen.tolist()))
     if best is None:
         raise InputError(
             "no set of validation records leaves every class in training (records "
@@ -188,23 +198,26 @@ def inter_patient_split(
             "'split.inter.test_records')"
         )
     test = np.flatnonzero(np.isin(records, test_use)).astype(np.int64)
-    _require_classes(labels, test, class_names, "test", f"records {', '.join(test_use)}")
     in_train = np.isin(records, train_use)
+    # A class found only in records the split leaves out (paced beats in the paced records)
+    # goes with them; a class found in the used records must be in both train and test.
+    used = np.bincount(labels[in_train | np.isin(records, test_use)], minlength=len(class_names))
+    excluded = tuple(name for name, count in zip(class_names, used, strict=True) if count == 0)
+    kept_names = [name if name not in excluded else None for name in class_names]
+    _require_classes(labels, test, kept_names, "test", f"records {', '.join(test_use)}")
     _require_classes(
-        labels, np.flatnonzero(in_train), class_names, "train", f"records {', '.join(train_use)}"
+        labels, np.flatnonzero(in_train), kept_names, "train", f"records {', '.join(train_use)}"
     )
 
     k = len(class_names)
     position = {r: i for i, r in enumerate(train_use)}
     rec_pos = np.array([position.get(r, -1) for r in records.tolist()], dtype=np.int64)
     mask = rec_pos >= 0
-    beat_counts = np.bincount(rec_pos[mask], minlength=len(train_use))
     per_record = np.zeros((len(train_use), k), dtype=np.int64)
     np.add.at(per_record, (rec_pos[mask], labels[mask]), 1)
     chosen = _choose_validation_records(
         train_use,
-        per_record > 0,
-        beat_counts,
+        per_record,
         validation_fraction,
         np.random.default_rng(seed),
         candidates,
@@ -213,8 +226,14 @@ def inter_patient_split(
     is_val = np.isin(records, validation_records)
     validation = np.flatnonzero(is_val).astype(np.int64)
     train = np.flatnonzero(in_train & ~is_val).astype(np.int64)
-    missing = per_record[chosen].sum(axis=0) == 0
-    return Split(train, validation, test, tuple(class_names[i] for i in np.flatnonzero(missing)))
+    missing = (per_record[chosen].sum(axis=0) == 0) & (used > 0)
+    return Split(
+        train,
+        validation,
+        test,
+        tuple(class_names[i] for i in np.flatnonzero(missing)),
+        excluded,
+    )
 
 
 def split_records(records: np.ndarray, split: Split) -> dict[str, list[str]]:

@@ -49,6 +49,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     seed: int = 0
     device: str = "auto"
+    bn_calibration_beats: int = 10240
 
     def __post_init__(self) -> None:
         problems = []
@@ -64,6 +65,8 @@ class TrainConfig:
             problems.append(f"lr_gamma must be in (0, 1], got {self.lr_gamma}")
         if self.weight_decay < 0:
             problems.append(f"weight_decay must be >= 0, got {self.weight_decay}")
+        if self.bn_calibration_beats < 0:
+            problems.append(f"bn_calibration_beats must be >= 0, got {self.bn_calibration_beats}")
         if problems:
             raise InputError("config key 'train': " + "; ".join(problems))
 
@@ -89,6 +92,26 @@ def deterministic(seed: int) -> Iterator[None]:
         yield
     finally:
         torch.use_deterministic_algorithms(previous, warn_only=previous_warn)
+
+
+def calibrate_batch_norm(model: nn.Module, beats: torch.Tensor, batch_size: int = 1280) -> None:
+    """Recompute BatchNorm running statistics as exact averages over `beats` with the current
+    weights. The default exponential average lags behind the weights and, in short runs (few
+    batches, e.g. the smoke test), leaves evaluation-mode predictions far off the training ones.
+    """
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms or beats.shape[0] == 0:
+        return
+    momenta = [m.momentum for m in norms]
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over the calibration batches
+    model.train()
+    with torch.no_grad():
+        for start in range(0, beats.shape[0], batch_size):
+            model(beats[start : start + batch_size])
+    for m, momentum in zip(norms, momenta, strict=True):
+        m.momentum = momentum
 
 
 def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
@@ -201,6 +224,9 @@ def train_model(
                 loss_sum += loss.detach() * batch.numel()
                 predictions[start : start + batch.numel()] = logits.detach().argmax(dim=1)
             scheduler.step()
+            if train_config.bn_calibration_beats:
+                calibration = order[: train_config.bn_calibration_beats]
+                calibrate_batch_norm(model, x_train[calibration], train_config.batch_size)
             y_seen = y_train[order].cpu().numpy()
             y_hat = predictions.cpu().numpy()
             val_loss, val_acc, val_f1 = evaluate(model, x_val, y_val)

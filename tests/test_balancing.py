@@ -1,0 +1,96 @@
+"""Balancing of the training part: SMOTE, random over-sampling, class weights, errors."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from ecgbeats.balancing import balance
+from ecgbeats.errors import InputError
+from ecgbeats.splits import intra_patient_split
+
+NAMES = ["N", "S", "V"]
+
+
+def dataset(counts: tuple[int, ...] = (120, 30, 12), seed: int = 0):
+    rng = np.random.default_rng(seed)
+    labels = np.repeat(np.arange(len(counts)), counts)
+    beats = (rng.standard_normal((labels.size, 300)) + labels[:, None]).astype(np.float32)
+    return beats, labels
+
+
+def test_smote_raises_every_class_to_the_majority_and_keeps_originals_first() -> None:
+    beats, labels = dataset()
+    result = balance(beats, labels, NAMES, method="smote", seed=1)
+    np.testing.assert_array_equal(np.bincount(result.labels), [120, 120, 120])
+    np.testing.assert_array_equal(result.beats[: labels.size], beats)
+    np.testing.assert_array_equal(result.labels[: labels.size], labels)
+    assert result.is_synthetic.sum() == result.labels.size - labels.size
+    assert result.beats.dtype == np.float32 and result.k_neighbors == 5
+    again = balance(beats, labels, NAMES, method="smote", seed=1)
+    np.testing.assert_array_equal(result.beats, again.beats)
+
+
+def test_smote_touches_only_the_training_part() -> None:
+    beats, labels = dataset((300, 60, 30))
+    split = intra_patient_split(labels, NAMES, seed=0)
+    held_out = np.concatenate([split.validation, split.test])
+    before = beats.copy()
+    result = balance(beats[split.train], labels[split.train], NAMES, seed=0)
+    np.testing.assert_array_equal(beats, before)  # dataset (validation/test beats) unchanged
+    synthetic = result.beats[result.is_synthetic]
+    assert synthetic.shape[0] > 0
+    # Every synthetic beat lies on a segment between two training beats of its class, hence is
+    # no validation or test beat; and each one is closest to a training beat.
+    distance_held = np.min(
+        np.linalg.norm(synthetic[:, None] - beats[held_out][None], axis=2), axis=1
+    )
+    distance_train = np.min(
+        np.linalg.norm(synthetic[:, None] - beats[split.train][None], axis=2), axis=1
+    )
+    assert (distance_train < distance_held).all()
+    assert (
+        np.bincount(result.labels[~result.is_synthetic]).tolist()
+        == np.bincount(labels[split.train]).tolist()
+    )
+
+
+def test_small_class_lowers_k_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    beats, labels = dataset((60, 20, 3))
+    with caplog.at_level(logging.WARNING, logger="ecgbeats.balancing"):
+        result = balance(beats, labels, NAMES, k_neighbors=5)
+    assert result.k_neighbors == 2
+    assert "class V has only 3 training beats" in caplog.text
+    np.testing.assert_array_equal(np.bincount(result.labels), [60, 60, 60])
+
+
+def test_single_sample_class_fails_naming_it() -> None:
+    beats, labels = dataset((60, 20, 1))
+    with pytest.raises(InputError, match="class V has a single training beat"):
+        balance(beats, labels, NAMES)
+
+
+def test_random_class_weight_and_none() -> None:
+    beats, labels = dataset()
+    rand = balance(beats, labels, NAMES, method="random", seed=0)
+    np.testing.assert_array_equal(np.bincount(rand.labels), [120, 120, 120])
+    # Random over-sampling only repeats existing beats.
+    originals = {b.tobytes() for b in beats}
+    assert all(b.tobytes() in originals for b in rand.beats)
+    weighted = balance(beats, labels, NAMES, method="class_weight")
+    assert weighted.beats is beats and weighted.class_weights is not None
+    np.testing.assert_allclose(weighted.class_weights, labels.size / (3 * np.array([120, 30, 12])))
+    plain = balance(beats, labels, NAMES, method="none")
+    assert plain.class_weights is None and plain.labels.size == labels.size
+
+
+def test_sampling_strategy_mapping_and_errors() -> None:
+    beats, labels = dataset()
+    result = balance(beats, labels, NAMES, sampling_strategy={"V": 50})
+    np.testing.assert_array_equal(np.bincount(result.labels), [120, 30, 50])
+    with pytest.raises(InputError, match="unknown class 'X'"):
+        balance(beats, labels, NAMES, sampling_strategy={"X": 50})
+    with pytest.raises(InputError, match="balance.method"):
+        balance(beats, labels, NAMES, method="adasyn")

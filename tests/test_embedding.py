@@ -1,0 +1,140 @@
+"""UMAP of CNN features: point cap per class, feature extraction, reproducible embedding."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+import torch
+from matplotlib import pyplot as plt
+
+from ecgbeats import embedding, plots
+from ecgbeats.errors import InputError
+from ecgbeats.model import BeatCNN, CNNConfig
+
+
+@pytest.mark.parametrize(
+    ("counts", "cap"),
+    [
+        ([5000, 300, 20, 1000], 2000),
+        ([10, 10, 10], 7),
+        ([1, 2, 3, 1000, 1001], 503),
+        ([100, 50], 1000),
+    ],
+)
+def test_class_quotas_keep_minorities_and_fill_the_cap(counts: list[int], cap: int) -> None:
+    counts_array = np.asarray(counts)
+    quotas = embedding.class_quotas(counts_array, cap)
+    assert quotas.sum() == min(cap, counts_array.sum())
+    assert np.all(quotas <= counts_array)
+    subsampled = quotas < counts_array
+    if subsampled.any():
+        # Every subsampled class gets (about) the same share, at least as much as any class
+        # kept whole: minority classes are never cut while a larger class has more.
+        cut = quotas[subsampled]
+        assert cut.max() - cut.min() <= 1
+        kept_whole = counts_array[~subsampled]
+        assert kept_whole.size == 0 or cut.min() >= kept_whole.max()
+
+
+def test_class_quotas_rejects_a_cap_below_one() -> None:
+    with pytest.raises(InputError, match="umap.max_points"):
+        embedding.class_quotas(np.array([3, 4]), 0)
+
+
+def test_cap_points_draws_per_class_reproducibly() -> None:
+    rng = np.random.default_rng(0)
+    labels = rng.choice(4, size=3000, p=[0.85, 0.1, 0.04, 0.01])
+    chosen = embedding.cap_points(labels, 400, seed=3)
+    assert np.all(np.diff(chosen) > 0)  # sorted, no repeats
+    expected = embedding.class_quotas(np.bincount(labels), 400)
+    assert np.array_equal(np.bincount(labels[chosen], minlength=4), expected)
+    # The rarest class (about 30 beats) is kept whole.
+    assert np.array_equal(np.flatnonzero(labels == 3), chosen[labels[chosen] == 3])
+    assert np.array_equal(chosen, embedding.cap_points(labels, 400, seed=3))
+    assert not np.array_equal(chosen, embedding.cap_points(labels, 400, seed=4))
+
+
+def _small_model(k: int = 4) -> BeatCNN:
+    torch.manual_seed(0)
+    return BeatCNN(CNNConfig(n_classes=k, channels=(4, 4, 8, 8, 8, 8), hidden=(16, 12, 10))).eval()
+
+
+def test_extract_features_is_the_last_hidden_layer_or_the_logits() -> None:
+    model = _small_model()
+    beats = np.random.default_rng(1).normal(size=(7, 300)).astype(np.float32)
+    hidden = embedding.extract_features(model, beats, "hidden", batch_size=3)
+    logits = embedding.extract_features(model, beats, "logits", batch_size=3)
+    assert hidden.shape == (7, 10) and logits.shape == (7, 4)
+    with torch.no_grad():
+        x = torch.from_numpy(beats)
+        assert np.allclose(hidden, model.features(x).numpy(), atol=1e-6)
+        assert np.allclose(logits, model(x).numpy(), atol=1e-6)
+    with pytest.raises(InputError, match="umap.layer"):
+        embedding.extract_features(model, beats, "conv")
+
+
+def _clusters(n_per: int = 60, k: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(scale=6.0, size=(k, 12))
+    labels = np.repeat(np.arange(k), n_per)
+    return (centres[labels] + rng.normal(size=(labels.size, 12))).astype(np.float32), labels
+
+
+def test_umap_is_reproducible_for_a_fixed_seed_and_keeps_clusters_apart() -> None:
+    features, labels = _clusters()
+    first = embedding.umap_embedding(features, seed=7, n_neighbors=10)
+    second = embedding.umap_embedding(features, seed=7, n_neighbors=10)
+    other = embedding.umap_embedding(features, seed=8, n_neighbors=10)
+    assert first.shape == (features.shape[0], 2) and first.dtype == np.float32
+    assert np.array_equal(first, second)
+    assert not np.allclose(first, other)
+    # Separated clusters stay separated in 2-D: each point's nearest neighbour shares its label.
+    distances = np.linalg.norm(first[:, None] - first[None], axis=-1)
+    np.fill_diagonal(distances, np.inf)
+    assert np.mean(labels[distances.argmin(axis=1)] == labels) > 0.95
+
+
+def test_umap_rejects_too_few_points() -> None:
+    with pytest.raises(InputError, match="at least 3"):
+        embedding.umap_embedding(np.zeros((2, 4), np.float32), seed=0)
+
+
+def test_embedding_table_and_figure() -> None:
+    points = np.arange(12, dtype=np.float32).reshape(6, 2)
+    y_true = np.array([0, 0, 1, 1, 2, 2])
+    y_pred = np.array([0, 1, 1, 1, 2, 0])
+    probabilities = np.full((6, 3), 0.1)
+    probabilities[np.arange(6), y_pred] = 0.8
+    table = embedding.embedding_table(
+        points,
+        np.arange(10, 16),
+        y_true,
+        y_pred,
+        probabilities,
+        ["NOR", "PVC", "PAC"],
+        records=np.array(["100"] * 6),
+        samples=np.arange(6) * 360,
+    )
+    assert list(table.columns) == [
+        "dataset_index",
+        "record",
+        "sample",
+        "umap_1",
+        "umap_2",
+        "true_class",
+        "predicted_class",
+        "correct",
+        "confidence",
+    ]
+    assert table["correct"].tolist() == [True, False, True, True, True, False]
+    assert table["predicted_class"].tolist()[5] == "NOR"
+    assert np.allclose(table["confidence"], 0.8)
+    figure = plots.umap_scatter(points, y_true, y_pred, ["NOR", "PVC", "PAC"], "t")
+    legend_text = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert "NOR: 2 true / 2 predicted" in legend_text
+    assert "misclassified: 2 of 6" in legend_text
+    plt.close(figure)
