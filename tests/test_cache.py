@@ -8,7 +8,6 @@ preprocessing parameter misses the cache.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -16,21 +15,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from workflow_runner import WorkflowCopy
 
 REPO = Path(__file__).resolve().parents[1]
 RECORDS = ("900", "901")
-WORKFLOW_FILES = ("Snakefile", "config.yaml", "config", "workflow")
 
 
 def copy_workflow(target: Path) -> Path:
-    target.mkdir(parents=True)
-    for name in WORKFLOW_FILES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
-    return target
+    return WorkflowCopy(target).directory
 
 
 def run_preprocessing(

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
-import runpy
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+import workflow_runner
 from test_metrics import assert_png, history_frame
 from workflow_runner import WorkflowCopy
 
@@ -46,17 +45,7 @@ class FakeSnakemake:
 
 
 def run_script(name: str, smk: FakeSnakemake) -> None:
-    """Run a workflow script as Snakemake would, then undo its logging setup."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        runpy.run_path(str(SCRIPTS / name), init_globals={"snakemake": smk}, run_name="__main__")
-    finally:
-        for handler in root.handlers:
-            if handler not in handlers:
-                handler.close()
-        root.handlers[:] = handlers
-        root.setLevel(level)
+    workflow_runner.run_script(SCRIPTS / name, smk)
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
+from workflow_runner import WorkflowCopy
 
 REPO = Path(__file__).resolve().parents[1]
 SLURM_TOOLS = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol")
-WORKFLOW_FILES = ("Snakefile", "config.yaml", "config", ".test", "workflow")
 RECORDS = ("900", "901", "902")
 TARGETS = ("results/datasets/six.npz", "results/datasets/six_class_counts.tsv")
 # Wall-clock guard per Snakemake run; the plugin ignores SIGTERM, so it is killed (SIGKILL).
@@ -62,14 +62,7 @@ def slurm_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 
 def copy_workflow(target: Path) -> Path:
-    target.mkdir(parents=True)
-    for name in WORKFLOW_FILES:
-        source = REPO / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
-    return target
+    return WorkflowCopy(target).directory
 
 
 def ci_profile(target: Path) -> Path:

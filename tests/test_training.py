@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import runpy
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import torch
+import workflow_runner
 
 from ecgbeats.errors import InputError
 from ecgbeats.model import BeatCNN, CNNConfig, load_checkpoint, predict_proba
@@ -131,16 +131,7 @@ class FakeSnakemake:
 
 
 def run_script(name: str, smk: FakeSnakemake) -> None:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    try:
-        runpy.run_path(str(SCRIPTS / name), init_globals={"snakemake": smk}, run_name="__main__")
-    finally:
-        for handler in root.handlers:
-            if handler not in handlers:
-                handler.close()
-        root.handlers[:] = handlers
-        root.setLevel(level)
+    workflow_runner.run_script(SCRIPTS / name, smk)
 
 
 def test_split_and_train_scripts(tmp_path: Path) -> None:

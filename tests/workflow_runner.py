@@ -7,7 +7,9 @@ run it), returning the completed process for assertions on output and exit code.
 
 from __future__ import annotations
 
+import logging
 import os
+import runpy
 import shutil
 import subprocess
 import sys
@@ -127,3 +129,17 @@ def tiny_config(tiny_db: Path, records: Sequence[str], **extra) -> dict:
         "denoise_figure": {"record": records[0], "start_s": 0, "seconds": 5},
         **extra,
     }
+
+
+def run_script(script: Path, smk: object) -> None:
+    """Run a workflow script as Snakemake would (a `snakemake` global), then undo its logging."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    try:
+        runpy.run_path(str(script), init_globals={"snakemake": smk}, run_name="__main__")
+    finally:
+        for handler in root.handlers:
+            if handler not in handlers:
+                handler.close()
+        root.handlers[:] = handlers
+        root.setLevel(level)

@@ -48,3 +48,17 @@ def set_torch_threads(threads: int) -> None:
     import torch
 
     torch.set_num_threads(max(1, int(threads)))
+
+
+def load_predictions(path: str) -> dict:
+    """Test predictions written by evaluate_model: index, y_true, y_pred, probabilities, names."""
+    import numpy as np
+
+    with np.load(path, allow_pickle=False) as predictions:
+        return {
+            "index": np.asarray(predictions["index"], dtype=np.int64),
+            "y_true": np.asarray(predictions["y_true"], dtype=np.int64),
+            "y_pred": np.asarray(predictions["y_pred"], dtype=np.int64),
+            "probabilities": predictions["probabilities"],
+            "class_names": [str(c) for c in predictions["class_names"]],
+        }

@@ -3,7 +3,7 @@
 import numpy as np
 from matplotlib import pyplot as plt
 
-from _common import logged, set_torch_threads
+from _common import load_predictions, logged, set_torch_threads
 from ecgbeats import explanation, plots
 from ecgbeats.errors import InputError
 from ecgbeats.model import load_checkpoint
@@ -11,12 +11,9 @@ from ecgbeats.model import load_checkpoint
 with logged(snakemake) as log:
     set_torch_threads(snakemake.threads)
     p = snakemake.params
-    with np.load(snakemake.input.predictions, allow_pickle=False) as predictions:
-        index = np.asarray(predictions["index"], dtype=np.int64)
-        y_true = np.asarray(predictions["y_true"], dtype=np.int64)
-        y_pred = np.asarray(predictions["y_pred"], dtype=np.int64)
-        probabilities = predictions["probabilities"]
-        class_names = [str(c) for c in predictions["class_names"]]
+    predictions = load_predictions(snakemake.input.predictions)
+    index, y_true, y_pred = predictions["index"], predictions["y_true"], predictions["y_pred"]
+    probabilities, class_names = predictions["probabilities"], predictions["class_names"]
     with np.load(snakemake.input.split, allow_pickle=False) as parts:
         train = np.asarray(parts["train"], dtype=np.int64)
     with np.load(snakemake.input.dataset, allow_pickle=False) as data:
