@@ -131,21 +131,16 @@ def test_inter_split_on_mitdb_annotations(mitdb_dir) -> None:  # noqa: ANN001 - 
 
 def test_inter_split_excludes_classes_only_in_left_out_records():
     """Paced beats live only in paced records: in `ten` they go with those records."""
-    from ecgbeats.splits import inter_patient_split
-
     names = ["NOR", "PB", "PVC"]
     records = np.array(["101"] * 4 + ["106"] * 4 + ["102"] * 4 + ["100"] * 4 + ["103"] * 4)
     labels = np.array([0, 0, 2, 2] * 2 + [1, 1, 0, 0] + [0, 2, 0, 2] * 2)
-    split = inter_patient_split(
-        labels,
-        records,
-        names,
-        train_records=["101", "106"],
-        test_records=["100", "103"],
-        excluded_records=["102"],
-        validation_fraction=0.4,
-        seed=0,
-    )
+    lists = {
+        "train_records": ["101", "106"],
+        "test_records": ["100", "103"],
+        "excluded_records": ["102"],
+        "validation_fraction": 0.4,
+    }
+    split = inter_patient_split(labels, records, names, seed=0, **lists)
     assert split.excluded_classes == ("PB",)
     assert "PB" not in split.missing_in_validation
     used = np.concatenate([split.train, split.validation, split.test])
@@ -153,11 +148,5 @@ def test_inter_split_excludes_classes_only_in_left_out_records():
     # a class present in the used records but absent from the test records is still an error
     with pytest.raises(InputError, match="PVC"):
         inter_patient_split(
-            np.where(np.isin(records, ["100", "103"]), 0, labels),
-            records,
-            names,
-            train_records=["101", "106"],
-            test_records=["100", "103"],
-            excluded_records=["102"],
-            validation_fraction=0.4,
+            np.where(np.isin(records, ["100", "103"]), 0, labels), records, names, **lists
         )

@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from _common import logged
-from ecgbeats.denoising import DenoisingOptions, denoise
+from ecgbeats.denoising import DenoisingOptions, denoise, kept_details, passband_hz
 from ecgbeats.plots import denoising_comparison
 from ecgbeats.records import read_recording
 
@@ -18,13 +18,14 @@ with logged(snakemake):
     start = int(start_s * recording.fs)
     stop = min(recording.signal.size, start + int(seconds * recording.fs))
     time_s = np.arange(start, stop) / recording.fs
+    low, high = passband_hz(options, recording.fs)
     figure = denoising_comparison(
         time_s,
         recording.signal[start:stop],
         clean[start:stop],
         f"Record {recording.record}, lead {recording.lead}: {options.wavelet}, "
-        f"{options.level} levels, removed A{options.level}={options.remove_approximation}, "
-        f"D{list(options.remove_details)}, threshold {options.threshold}",
+        f"{options.level} levels, kept D{kept_details(options)} (about {low:.2f}-{high:.1f} Hz), "
+        f"threshold {options.threshold}",
     )
     figure.savefig(snakemake.output.figure, dpi=150)
     plt.close(figure)

@@ -96,3 +96,12 @@ def _check(options: DenoisingOptions, length: int) -> None:
 def kept_details(options: DenoisingOptions) -> list[int]:
     """Detail levels kept by `options` (for captions and logs)."""
     return [d for d in range(1, options.level + 1) if d not in options.remove_details]
+
+
+def passband_hz(options: DenoisingOptions, fs: float) -> tuple[float, float]:
+    """Nominal lowest and highest frequency the reconstruction keeps (for figure titles)."""
+    bands = band_edges_hz(fs, options.level)
+    kept = kept_details(options)
+    low = 0.0 if not options.remove_approximation else bands[f"D{max(kept, default=1)}"][0]
+    high = bands[f"D{min(kept)}"][1] if kept else bands[f"A{options.level}"][1]
+    return low, high
