@@ -24,6 +24,10 @@ include: "workflow/rules/interpret.smk"
 include: "workflow/rules/report.smk"
 
 
+onstart:
+    check_devices()
+
+
 rule all:
     default_target: True
     input:

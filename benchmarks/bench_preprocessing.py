@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scrip
 from ecgbeats.beats import beats_from_signal  # noqa: E402
 from ecgbeats.denoising import DenoisingOptions  # noqa: E402
 from ecgbeats.records import read_beat_annotations, read_recording  # noqa: E402
+from ecgbeats.resampling import TARGET_FS  # noqa: E402
 
 LEADS = ["MLII", "V5", "V1", "V2", "V4"]
 
@@ -28,8 +29,14 @@ LEADS = ["MLII", "V5", "V1", "V2", "V4"]
 def process(path: Path) -> tuple[float, float, int]:
     """(read seconds, preprocess seconds, beats) for one record."""
     start = time.perf_counter()
-    recording = read_recording(path, LEADS)
-    samples, _ = read_beat_annotations(path, "atr", length=recording.signal.size)
+    recording = read_recording(path, LEADS, target_fs=TARGET_FS)
+    samples, _ = read_beat_annotations(
+        path,
+        "atr",
+        length=recording.signal.size,
+        source_fs=recording.source_fs,
+        target_fs=recording.fs,
+    )
     read_s = time.perf_counter() - start
     start = time.perf_counter()
     beat_set = beats_from_signal(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import wfdb
+from wfdb import processing
 
 FS = 360
 
@@ -120,6 +121,36 @@ def write_record(
         write_dir=str(directory),
     )
     return peaks
+
+
+def write_resampled_record(
+    directory: Path, name: str, symbols: Sequence[str], fs: float, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Write a record synthesised at 360 Hz and resampled to `fs`, as another database would be.
+
+    The two leads are resampled with wfdb.processing.resample_sig (FFT based, so independent of
+    the package's polyphase resampling) and the beat annotations are rounded to `fs`. Returns
+    the R peaks written to the `.atr` file (at `fs`), the R peaks at 360 Hz and the 360 Hz length.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    signal, peaks = synthesize(symbols, fs=FS, seed=seed)
+    resampled = np.column_stack(
+        [processing.resample_sig(signal[:, lead], FS, fs)[0] for lead in range(signal.shape[1])]
+    )
+    at_fs = np.rint(peaks * (fs / FS)).astype(np.int64)
+    wfdb.wrsamp(
+        name,
+        fs=fs,
+        units=["mV", "mV"],
+        sig_name=["MLII", "V1"],
+        p_signal=resampled,
+        fmt=["212", "212"],
+        adc_gain=[200.0, 200.0],
+        baseline=[1024, 1024],
+        write_dir=str(directory),
+    )
+    wfdb.wrann(name, "atr", at_fs, list(symbols), fs=fs, write_dir=str(directory))
+    return at_fs, peaks, signal.shape[0]
 
 
 def write_sha256sums(directory: Path, names: Sequence[str]) -> Path:

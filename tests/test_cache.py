@@ -112,6 +112,17 @@ def test_preprocessing_comes_from_the_cache_in_a_fresh_workflow(
         assert beats_arrays(third / "results" / "beats" / f"{record}.npz")["beats"].shape[1] == 200
     assert len([p for p in cache.iterdir() if p.suffix == ".npz"]) == 2 * len(RECORDS)
 
+    # The library sources a rule's script imports are part of the hash too: an edited
+    # denoising module must not be served the beats that the old one made.
+    fourth = copy_workflow(tmp_path / "fourth")
+    with (fourth / "workflow" / "scripts" / "ecgbeats" / "denoising.py").open("a") as module:
+        module.write("\n# an edit\n")
+    log = run_preprocessing(fourth, tiny_db, cache)
+    output = log.stdout + log.stderr
+    for record in RECORDS:
+        assert f"Moving output file results/beats/{record}.npz to cache" in output, output
+    assert len([p for p in cache.iterdir() if p.suffix == ".npz"]) == 3 * len(RECORDS)
+
 
 @pytest.mark.parametrize("rule", ["download_record", "preprocess_record"])
 def test_cached_rules_are_marked(rule: str) -> None:

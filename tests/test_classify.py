@@ -10,7 +10,8 @@ import wfdb
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.detection import annotation_symbols, prediction_table, record_beats, write_annotations
 from ecgbeats.model import BeatCNN, CNNConfig, load_checkpoint, predict_proba, save_checkpoint
-from ecgbeats.records import read_recording
+from ecgbeats.records import read_beat_annotations, read_recording
+from ecgbeats.resampling import TARGET_FS
 from synthetic_ecg import write_record
 
 SIX = {"N": "NOR", "/": "PB", "L": "LBBB", "R": "RBBB", "A": "PAC", "V": "PVC"}
@@ -24,15 +25,19 @@ def _fresh_model(path, names):
 
 def test_prediction_on_a_250_hz_record_round_trips_through_rdann(tmp_path):
     peaks = write_record(tmp_path, "new250", ["N", "N", "A"] * 15, fs=250)
-    recording = read_recording(tmp_path / "new250", ["MLII"])
+    recording = read_recording(tmp_path / "new250", ["MLII"], target_fs=TARGET_FS)
+    converted, _ = read_beat_annotations(
+        tmp_path / "new250",
+        length=recording.signal.size,
+        source_fs=recording.source_fs,
+        target_fs=recording.fs,
+    )
     names = list(dict.fromkeys(SIX.values()))
     model, class_names = _fresh_model(tmp_path / "model.pt", names)
-    for peaks_given in (peaks, None):
+    for peaks_given in (converted, None):
         beats = record_beats(
-            recording.signal,
-            recording.fs,
+            recording,
             peaks_given,
-            record="new250",
             denoising=DenoisingOptions(),
             before=150,
             after=150,
@@ -40,7 +45,9 @@ def test_prediction_on_a_250_hz_record_round_trips_through_rdann(tmp_path):
         )
         probabilities = predict_proba(model, beats.beats)
         symbols = annotation_symbols(class_names, SIX)
-        table = prediction_table(beats.samples, recording.fs, probabilities, class_names, symbols)
+        table = prediction_table(
+            beats.samples, recording.source_fs, probabilities, class_names, symbols
+        )
         csv = tmp_path / f"{beats.source}.csv"
         table.to_csv(csv, index=False)
         write_annotations(

@@ -1,4 +1,4 @@
-"""Resampling, R-peak detection and matching, annotation symbols (ecgbeats.detection)."""
+"""R-peak detection and matching, beats of new recordings, annotations (ecgbeats.detection)."""
 
 from __future__ import annotations
 
@@ -6,61 +6,40 @@ import numpy as np
 import pytest
 import wfdb
 
+from ecgbeats.beats import beats_from_signal
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.detection import (
     MATCH_WINDOW_S,
-    TARGET_FS,
     annotation_symbols,
-    convert_positions,
     detect_record_peaks,
     detection_counts,
     match_beats,
     record_beats,
-    resample_signal,
     sensitivity_ppv,
     write_annotations,
 )
 from ecgbeats.errors import InputError
-from ecgbeats.records import read_beat_annotations, read_recording
-from synthetic_ecg import write_record
+from ecgbeats.records import Recording, read_beat_annotations, read_recording
+from ecgbeats.resampling import TARGET_FS, convert_positions
+from synthetic_ecg import write_record, write_resampled_record
 
-SYMBOLS = ["N", "N", "V", "N", "A", "N", "L", "N", "R", "N"] * 4
 BEAT_OPTIONS = dict(denoising=DenoisingOptions(), before=150, after=150, normalisation="zscore")
 
 
-def _peak_time(signal: np.ndarray, position: int, fs: float, radius: int) -> float:
-    """Time (s) of the largest |deviation| near `position`, refined by a parabola."""
-    centred = np.abs(signal - np.median(signal))
-    lo = position - radius
-    index = lo + int(np.argmax(centred[lo : position + radius + 1]))
-    left, mid, right = centred[index - 1 : index + 2]
-    offset = 0.5 * (left - right) / (left - 2 * mid + right)
-    return (index + offset) / fs
+def _read(directory, name):
+    """A record read the way every script reads it: lead and beats at TARGET_FS."""
+    recording = read_recording(directory / name, ["MLII"], target_fs=TARGET_FS)
+    peaks, symbols = read_beat_annotations(
+        directory / name,
+        length=recording.signal.size,
+        source_fs=recording.source_fs,
+        target_fs=recording.fs,
+    )
+    return recording, peaks, symbols
 
 
-def test_resampling_keeps_beat_positions_within_one_sample(tmp_path):
-    peaks = write_record(tmp_path, "r250", SYMBOLS, fs=250, non_beat=False)
-    recording = read_recording(tmp_path / "r250", ["MLII"])
-    assert recording.fs == 250
-    resampled = resample_signal(recording.signal, recording.fs, TARGET_FS, "r250")
-    assert abs(resampled.size - recording.signal.size * TARGET_FS / 250) <= 1
-    converted = convert_positions(peaks, 250, TARGET_FS)
-    assert np.max(np.abs(converted - peaks * TARGET_FS / 250)) <= 0.5
-    # The waveform must not move: each beat's peak, located in the original 250 Hz lead and in
-    # the resampled lead, is at the same time to within one 360 Hz sample.
-    for original, position in zip(peaks, converted, strict=True):
-        before = _peak_time(recording.signal, int(original), 250.0, 7)
-        after = _peak_time(resampled, int(position), TARGET_FS, 10)
-        assert abs(after - before) * TARGET_FS < 1.0
-
-
-def test_resampling_rejects_unusable_rates():
-    signal = np.zeros(1000)
-    with pytest.raises(InputError, match="record low: sampling rate 50"):
-        resample_signal(signal, 50.0, TARGET_FS, "low")
-    with pytest.raises(InputError, match="record odd: .*no exact small rational"):
-        resample_signal(signal, 360.0 * np.pi / 3, TARGET_FS, "odd")
-    assert resample_signal(signal, 360.0, TARGET_FS, "same") is not None
+def _at_360(name: str, signal: np.ndarray) -> Recording:
+    return Recording(record=name, signal=signal, fs=TARGET_FS, lead="MLII", source_fs=TARGET_FS)
 
 
 def test_match_beats_is_one_to_one_within_the_window():
@@ -103,14 +82,18 @@ def test_record_beats_uses_annotations_or_detector(tmp_path):
     # XQRS's matched filter is tuned to real QRS complexes; the synthetic wide (L, R) and
     # negative (V) Gaussian complexes fool it, so the mechanics test uses narrow beats.
     peaks = write_record(tmp_path, "r250", ["N", "N", "A"] * 12, fs=250, non_beat=False)
-    recording = read_recording(tmp_path / "r250", ["MLII"])
-    annotated = record_beats(recording.signal, recording.fs, peaks, record="r250", **BEAT_OPTIONS)
+    recording, converted, _ = _read(tmp_path, "r250")
+    assert recording.fs == TARGET_FS and recording.source_fs == 250
+    annotated = record_beats(recording, converted, **BEAT_OPTIONS)
     assert annotated.source == "annotations"
     assert annotated.beats.shape[1] == 300 and annotated.beats.dtype == np.float32
     # Positions come back at the recording's own rate: the annotated ones, minus edge drops.
     assert set(annotated.samples.tolist()) <= set(peaks.tolist())
     assert annotated.samples.size >= peaks.size - 2
-    detected = record_beats(recording.signal, recording.fs, None, record="r250", **BEAT_OPTIONS)
+    np.testing.assert_array_equal(
+        annotated.target_samples, convert_positions(annotated.samples, 250, TARGET_FS)
+    )
+    detected = record_beats(recording, None, **BEAT_OPTIONS)
     assert detected.source == "detector"
     tp, fp, fn = detection_counts(annotated.samples, detected.samples, round(0.15 * 250))
     assert fp <= 1 and fn <= 1 and tp >= annotated.samples.size - 1
@@ -118,18 +101,53 @@ def test_record_beats_uses_annotations_or_detector(tmp_path):
 
 def test_record_beats_errors_name_the_record():
     with pytest.raises(InputError, match="record short: too short for one beat"):
-        record_beats(np.zeros(200), 360.0, None, record="short", **BEAT_OPTIONS)
+        record_beats(_at_360("short", np.zeros(200)), None, **BEAT_OPTIONS)
     with pytest.raises(InputError, match="record flat: no complete beat window"):
-        record_beats(np.zeros(20000), 360.0, np.array([10, 19990]), record="flat", **BEAT_OPTIONS)
+        record_beats(_at_360("flat", np.zeros(20000)), np.array([10, 19990]), **BEAT_OPTIONS)
+
+
+def test_classification_refuses_a_recording_not_read_at_the_target_rate(tmp_path):
+    write_record(tmp_path, "r250", ["N"] * 8, fs=250)
+    recording = read_recording(tmp_path / "r250", ["MLII"])
+    with pytest.raises(ValueError, match="record_beats: record r250 is at 250 Hz.*target_fs"):
+        record_beats(recording, None, **BEAT_OPTIONS)
+    with pytest.raises(ValueError, match="detect_record_peaks: record r250 is at 250 Hz"):
+        detect_record_peaks(recording, denoising=DenoisingOptions())
+
+
+@pytest.mark.parametrize("fs", [360, 250, 128])
+def test_preprocess_and_classification_paths_give_the_same_beats(tmp_path, fs):
+    truth, _, _ = write_resampled_record(tmp_path, f"r{fs}", ["N", "N", "A"] * 12, fs)
+    # Training (workflow/scripts/preprocess_record.py): annotated beats cut by beats_from_signal.
+    recording, samples, _ = _read(tmp_path, f"r{fs}")
+    training = beats_from_signal(recording.signal, recording.fs, samples, **BEAT_OPTIONS)
+    # Classification (workflow/scripts/classify_record.py): the same record's annotations.
+    new = read_recording(tmp_path / f"r{fs}", ["MLII"], target_fs=TARGET_FS)
+    peaks, _ = read_beat_annotations(
+        tmp_path / f"r{fs}", length=new.signal.size, source_fs=new.source_fs, target_fs=new.fs
+    )
+    classified = record_beats(new, peaks, **BEAT_OPTIONS)
+    assert training.beats.shape[0] >= truth.size - 2
+    assert training.beats.tobytes() == classified.beats.tobytes()
+    np.testing.assert_array_equal(training.samples, classified.target_samples)
+    # Back at the record's own rate, the positions are its annotations.
+    assert set(classified.samples.tolist()) <= set(truth.tolist())
+    # The detector, on the same resampled lead, finds the same beats.
+    detected = record_beats(recording, None, **BEAT_OPTIONS)
+    tp, fp, fn = detection_counts(training.samples, detected.target_samples, 54)
+    assert fp <= 1 and fn <= 1
 
 
 @pytest.mark.mitdb
 def test_xqrs_detection_on_mitdb_record_100(mitdb_dir):
-    recording = read_recording(mitdb_dir / "100", ["MLII", "V5"])
-    reference, _ = read_beat_annotations(mitdb_dir / "100", length=recording.signal.size)
-    detected = detect_record_peaks(
-        recording.signal, recording.fs, record="100", denoising=DenoisingOptions()
+    recording = read_recording(mitdb_dir / "100", ["MLII", "V5"], target_fs=TARGET_FS)
+    reference, _ = read_beat_annotations(
+        mitdb_dir / "100",
+        length=recording.signal.size,
+        source_fs=recording.source_fs,
+        target_fs=recording.fs,
     )
+    detected = detect_record_peaks(recording, denoising=DenoisingOptions())
     tp, fp, fn = detection_counts(reference, detected, round(MATCH_WINDOW_S * recording.fs))
     se, ppv = sensitivity_ppv(tp, fp, fn)
     assert se > 0.99 and ppv > 0.99

@@ -1,4 +1,4 @@
-"""The evaluate_model and compare_with_paper scripts, run on a small model and dataset."""
+"""The evaluate_model, plot_evaluation and compare_with_paper scripts on a small model and data."""
 
 from __future__ import annotations
 
@@ -13,12 +13,15 @@ from test_metrics import assert_png, history_frame
 from workflow_runner import WorkflowCopy
 
 from ecgbeats import metrics
+from ecgbeats.errors import InputError
 from ecgbeats.model import BeatCNN, CNNConfig, load_checkpoint, predict_proba, save_checkpoint
+from helpers.library_inputs import library_sources
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = REPO_ROOT / "workflow" / "scripts"
 CLASS_NAMES = ["NOR", "PVC", "PAC"]
-FIGURES = ("confusion_matrix", "roc", "pr", "training_curves")
+FIGURES = ("confusion_matrix", "roc", "pr", "training_curves")  # output names of plot_evaluation
+FIGURE_FILES = ("confusion_matrix", "roc_curves", "pr_curves", "training_curves")
 
 
 class Named(list):
@@ -48,6 +51,11 @@ def run_script(name: str, smk: FakeSnakemake) -> None:
     workflow_runner.run_script(SCRIPTS / name, smk)
 
 
+def library_inputs(script: str) -> set[str]:
+    """The library modules a script's rule lists as inputs, relative to workflow/scripts."""
+    return {Path(p).relative_to(SCRIPTS).as_posix() for p in library_sources(script, SCRIPTS)}
+
+
 @pytest.fixture(scope="module")
 def evaluated(tmp_path_factory: pytest.TempPathFactory) -> dict:
     """A small dataset whose test part lacks class PAC, a checkpoint and a training history."""
@@ -68,23 +76,27 @@ def evaluated(tmp_path_factory: pytest.TempPathFactory) -> dict:
     history = directory / "training_history.tsv"
     history_frame().to_csv(history, sep="\t", index=False)
     out = directory / "out"
-    output = Named(
-        metrics=str(out / "metrics.tsv"),
-        predictions=str(out / "predictions.npz"),
-        **{name: str(out / "figures" / f"{name}.png") for name in FIGURES},
-    )
+    computed = Named(metrics=str(out / "metrics.tsv"), predictions=str(out / "predictions.npz"))
+    figures = Named(**{name: str(out / "figures" / f"{name}.png") for name in FIGURES})
     (out / "figures").mkdir(parents=True)
     smk = FakeSnakemake(
         "evaluate_model",
-        Named(dataset=str(dataset), split=str(split), model=str(checkpoint), history=str(history)),
-        output,
+        Named(dataset=str(dataset), split=str(split), model=str(checkpoint)),
+        computed,
         directory / "evaluate.log",
         params={"batch_size": 7, "device": "cpu"},
     )
     run_script("evaluate_model.py", smk)
+    smk = FakeSnakemake(
+        "plot_evaluation",
+        Named(predictions=computed.predictions, metrics=computed.metrics, history=str(history)),
+        figures,
+        directory / "plot_evaluation.log",
+    )
+    run_script("plot_evaluation.py", smk)
     return {
         "dir": directory,
-        "out": output,
+        "out": Named(**computed._items, **figures._items),
         "beats": beats,
         "labels": labels,
         "test": test,
@@ -125,6 +137,33 @@ def test_figures_are_written(evaluated: dict):
         assert_png(Path(evaluated["out"][name]))
 
 
+def test_plotting_code_is_no_input_of_the_evaluation():
+    """Editing only ecgbeats/plots.py reruns the figures, not the evaluation (nor UMAP/SHAP,
+    which read its predictions)."""
+    assert "ecgbeats/plots.py" not in library_inputs("evaluate_model.py")
+    assert "ecgbeats/plots.py" in library_inputs("plot_evaluation.py")
+
+
+def test_plot_evaluation_rejects_a_metrics_table_of_other_classes(evaluated: dict, tmp_path):
+    metrics_path = tmp_path / "metrics.tsv"
+    table = pd.read_csv(evaluated["out"].metrics, sep="\t", keep_default_na=False)
+    table.assign(**{"class": table["class"].replace("PVC", "V")}).to_csv(
+        metrics_path, sep="\t", index=False
+    )
+    smk = FakeSnakemake(
+        "plot_evaluation",
+        Named(
+            predictions=evaluated["out"].predictions,
+            metrics=str(metrics_path),
+            history=str(evaluated["dir"] / "training_history.tsv"),
+        ),
+        Named(**{name: str(tmp_path / f"{name}.png") for name in FIGURES}),
+        tmp_path / "plot_evaluation.log",
+    )
+    with pytest.raises(InputError, match="out of date"):
+        run_script("plot_evaluation.py", smk)
+
+
 def test_compare_with_paper_script(evaluated: dict, tmp_path: Path):
     paper = tmp_path / "paper.tsv"
     paper.write_text("# source: test\nclass\tf1\nNOR\t0.5\nPAC\t0.9\n")
@@ -147,7 +186,8 @@ def test_compare_with_paper_script(evaluated: dict, tmp_path: Path):
 
 
 def test_rules_run_in_the_workflow_and_make_a_report(tmp_path: Path):
-    """evaluate_model and compare_with_paper through Snakemake, from made-up upstream files."""
+    """evaluate_model, plot_evaluation and compare_with_paper through Snakemake, from made-up
+    upstream files."""
     workflow = WorkflowCopy(tmp_path / "copy")
     names = ["NOR", "PB", "LBBB", "RBBB", "PAC", "PVC"]
     rng = np.random.default_rng(1)
@@ -166,11 +206,14 @@ def test_rules_run_in_the_workflow_and_make_a_report(tmp_path: Path):
     save_checkpoint(base / "model.pt", BeatCNN(CNNConfig(n_classes=6)), names)
     history_frame().to_csv(base / "training_history.tsv", sep="\t", index=False)
     # upstream rules are not allowed, so the files above count as given
-    rules = ("--allowed-rules", "evaluate_model", "compare_with_paper")
-    workflow.run("results/intra/six/paper_comparison.tsv", *rules)
+    rules = ("--allowed-rules", "evaluate_model", "plot_evaluation", "compare_with_paper")
+    figures = [f"results/intra/six/figures/{name}.png" for name in FIGURE_FILES]
+    workflow.run("results/intra/six/paper_comparison.tsv", *figures, *rules)
     comparison = pd.read_csv(base / "paper_comparison.tsv", sep="\t")
     assert list(comparison["class"]) == [*names, metrics.MACRO, metrics.WEIGHTED]
-    for name in ("confusion_matrix", "roc_curves", "pr_curves", "training_curves"):
+    for name in FIGURE_FILES:
         assert_png(base / "figures" / f"{name}.png")
-    result = workflow.run("results/intra/six/paper_comparison.tsv", *rules, "--report", "r.zip")
+    result = workflow.run(
+        "results/intra/six/paper_comparison.tsv", *figures, *rules, "--report", "r.zip"
+    )
     assert workflow.path("r.zip").stat().st_size > 10000, result.stderr[-2000:]

@@ -20,9 +20,11 @@ from workflow_runner import WorkflowCopy
 from ecgbeats import explanation, plots
 from ecgbeats.errors import InputError
 from ecgbeats.model import BeatCNN, CNNConfig, predict_proba, save_checkpoint
+from helpers.library_inputs import library_sources
 from synthetic_ecg import beat_waveform
 
 SYMBOLS = ("N", "/", "L", "R", "A", "V")
+REPO_ROOT = Path(__file__).resolve().parents[1]
 INTERPRET_OUTPUTS = ("umap.tsv", "umap.png", "shap_values.npz", "shap_grid.png", "shap_profile.png")
 
 
@@ -260,9 +262,27 @@ def test_shap_grid_layout(trained) -> None:  # noqa: ANN001
     plt.close(figure)
 
 
+def _library_inputs(script: str) -> set[str]:
+    """The library modules a script's rule lists as inputs, relative to workflow/scripts."""
+    scripts = REPO_ROOT / "workflow" / "scripts"
+    return {Path(p).relative_to(scripts).as_posix() for p in library_sources(script, scripts)}
+
+
+@pytest.mark.parametrize(
+    ("compute", "figure"), [("embed_umap.py", "plot_umap.py"), ("explain_shap.py", "plot_shap.py")]
+)
+def test_plotting_code_is_no_input_of_the_computations(compute: str, figure: str) -> None:
+    """Editing only ecgbeats/plots.py reruns the figures, not the UMAP or SHAP computations;
+    the figure scripts need neither torch nor the model."""
+    assert "ecgbeats/plots.py" not in _library_inputs(compute)
+    assert "ecgbeats/plots.py" in _library_inputs(figure)
+    assert not {"ecgbeats/model.py", "ecgbeats/explanation.py"} & _library_inputs(figure)
+
+
 def test_interpret_rules_run_in_the_workflow_on_the_test_config(tmp_path: Path) -> None:
-    """embed_umap and explain_shap through Snakemake with .test/config.yaml, from made-up
-    upstream files (dataset, split, a briefly trained checkpoint, its predictions)."""
+    """embed_umap, explain_shap and their figure rules plot_umap and plot_shap through Snakemake
+    with .test/config.yaml, from made-up upstream files (dataset, split, a briefly trained
+    checkpoint, its predictions)."""
     workflow = WorkflowCopy(tmp_path / "copy")
     names = ["NOR", "PB", "LBBB", "RBBB", "PAC", "PVC"]
     beats, labels = _beats(30, seed=3)
@@ -303,7 +323,7 @@ def test_interpret_rules_run_in_the_workflow_on_the_test_config(tmp_path: Path) 
         class_names=np.array(names),
     )
     targets = [f"results/intra/six/interpret/{name}" for name in INTERPRET_OUTPUTS]
-    rules = ("--allowed-rules", "embed_umap", "explain_shap")
+    rules = ("--allowed-rules", "embed_umap", "explain_shap", "plot_umap", "plot_shap")
     workflow.run(*targets, *rules, configfiles=[".test/config.yaml"])
 
     table = pd.read_csv(base / "interpret/umap.tsv", sep="\t", dtype={"record": str})
@@ -326,6 +346,15 @@ def test_interpret_rules_run_in_the_workflow_on_the_test_config(tmp_path: Path) 
                 assert saved["grid_index"][row] == best
         assert np.bincount(saved["profile_y_true"], minlength=6).max() <= 4
         assert saved["profile_shap"].shape == (saved["profile_index"].size, 300)
+        # What plot_shap draws the profiles from, without the model or the dataset.
+        mean_abs, mean_beat, std_beat, counts = explanation.class_profiles(
+            saved["profile_shap"], beats[saved["profile_index"]], saved["profile_y_true"], 6
+        )
+        np.testing.assert_array_equal(saved["profile_counts"], counts)
+        np.testing.assert_allclose(saved["profile_mean_abs_shap"], mean_abs)
+        np.testing.assert_allclose(saved["profile_mean_beat"], mean_beat)
+        np.testing.assert_allclose(saved["profile_std_beat"], std_beat)
+        assert int(saved["r_peak"]) == 150  # config.yaml beats.before
     for name in ("umap.png", "shap_grid.png", "shap_profile.png"):
         assert_png(base / "interpret" / name)
 

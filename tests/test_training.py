@@ -156,7 +156,7 @@ def test_split_and_train_scripts(tmp_path: Path) -> None:
             tmp_path / "split.log",
             Named(dataset=str(dataset)),
             Named(split=str(split), counts=str(counts)),
-            Named(scheme="intra", split=config["split"]),
+            Named(scheme="intra", split=config["split"]["intra"]),
         ),
     )
     table = pd.read_csv(counts, sep="\t", index_col="class")

@@ -51,6 +51,15 @@ class WorkflowCopy:
             elif source.exists():
                 shutil.copy2(source, self.directory / name)
 
+    @classmethod
+    def clone(cls, source: WorkflowCopy, directory: Path) -> WorkflowCopy:
+        """A copy of `source` with its results and Snakemake metadata, modification times kept
+        (links stay links), to try something on a finished run without touching it."""
+        shutil.copytree(source.directory, directory, symlinks=True)
+        clone = cls.__new__(cls)
+        clone.directory = Path(directory)
+        return clone
+
     def path(self, relative: str) -> Path:
         return self.directory / relative
 

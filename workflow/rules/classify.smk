@@ -1,16 +1,8 @@
 """Classifying new recordings, and the R-peak detector evaluated on the MIT-BIH records."""
 
 CLASSIFY = config["classify"]
+# File names are unique (checked with the config in common.smk).
 CLASSIFY_PATHS = {Path(p).name: p for p in CLASSIFY["records"]}
-if len(CLASSIFY_PATHS) != len(CLASSIFY["records"]):
-    raise WorkflowError(
-        "config key 'classify.records': two records share a file name; outputs are named "
-        "after it (results/classify/{name}/)"
-    )
-if CLASSIFY["task"] not in config["class_maps"]:
-    raise WorkflowError(
-        f"config key 'classify.task': {CLASSIFY['task']} is not defined under 'class_maps'"
-    )
 
 
 wildcard_constraints:
@@ -20,6 +12,7 @@ wildcard_constraints:
 rule classify_record:
     input:
         unpack(classify_record_input),
+        library=library("classify_record.py"),
     output:
         table="results/classify/{name}/{name}_beats.csv",
         annotations="results/classify/{name}/{name}.pred",
@@ -63,10 +56,10 @@ rule classify_all:
 
 rule detect_record:
     input:
-        header=f"{DATA_DIR}/{{record}}.hea",
-        signal=f"{DATA_DIR}/{{record}}.dat",
-        annotations=f"{DATA_DIR}/{{record}}.atr",
-        verified="results/data/verified/{record}.sha256",
+        header=verified_file("hea"),
+        signal=verified_file("dat"),
+        annotations=verified_file("atr"),
+        library=library("detect_record.py"),
     output:
         detections="results/detection/{record}.npz",
     log:
@@ -80,6 +73,8 @@ rule detect_record:
         mem_mb=1500,
         runtime=15,
     params:
+        # The bytes read (SHA256 per file), not their path: see verified_file().
+        digests=record_digests,
         leads=config["leads"],
         denoise=config["denoise"],
         detector=CLASSIFY["detector"],
@@ -90,6 +85,7 @@ rule detect_record:
 rule evaluate_detector:
     input:
         detections=expand("results/detection/{record}.npz", record=RECORDS),
+        library=library("evaluate_detector.py"),
     output:
         gross=report(
             "results/detection/detector_gross.tsv",
@@ -123,8 +119,9 @@ rule evaluate_detected_beats:
         split="results/{split}/{task}/split.npz",
         model="results/{split}/{task}/model.pt",
         detections=expand("results/detection/{record}.npz", record=RECORDS),
-        headers=expand(f"{DATA_DIR}/{{record}}.hea", record=RECORDS),
-        signals=expand(f"{DATA_DIR}/{{record}}.dat", record=RECORDS),
+        headers=[verified_file("hea", r) for r in RECORDS],
+        signals=[verified_file("dat", r) for r in RECORDS],
+        library=library("evaluate_detected_beats.py"),
     output:
         metrics=report(
             "results/{split}/{task}/detected_beats_metrics.tsv",
@@ -154,6 +151,8 @@ rule evaluate_detected_beats:
         mem_mb=4000,
         runtime=30,
     params:
+        # The bytes read (SHA256 per file), not their path: see verified_file().
+        digests=all_record_digests,
         leads=config["leads"],
         denoise=config["denoise"],
         beats=config["beats"],

@@ -1,47 +1,56 @@
 """Config checks and helpers shared by every rule file."""
 
+import os
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from snakemake.exceptions import WorkflowError
 
+# The workflow's own helpers (config checks, library inputs: workflow/helpers) and the library
+# they use (workflow/scripts/ecgbeats).
+sys.path[:0] = [str(Path(workflow.basedir) / "workflow" / d) for d in ("", "scripts")]
+from helpers.config_checks import (
+    ConfigError,
+    check_config,
+    device_problems,
+    read_checksums,
+)
+from helpers.library_inputs import library_sources
+
+try:
+    check_config(config, Path("."))
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
+
 DATA_DIR = config["data_dir"].rstrip("/")
 RECORD_EXTENSIONS = (".hea", ".dat", ".atr")
+# Relative to the working directory: the inputs stay the same when the checkout moves.
+SCRIPTS_DIR = os.path.relpath(Path(workflow.basedir) / "workflow" / "scripts")
 
 
-def read_record_ids(checksum_file):
-    """Record ids listed in a sha256sum-format file (names like `100.dat`)."""
-    path = Path(checksum_file)
-    if not path.is_file():
-        raise WorkflowError(f"config key 'checksums': no such file {checksum_file}")
-    ids = set()
-    for line in path.read_text().splitlines():
-        if line.strip():
-            ids.add(Path(line.split()[-1].lstrip("*")).stem)
-    return ids
+def library(script):
+    """The library modules `script` imports: inputs, so editing one reruns the rule."""
+    return library_sources(script, SCRIPTS_DIR)
 
 
-def check_config():
-    """Checks the JSON schema cannot express: they name the config key at fault."""
-    known = read_record_ids(config["checksums"])
-    unknown = [r for r in config["records"] if r not in known]
-    if unknown:
-        raise WorkflowError(
-            f"config key 'records': unknown record id(s) {', '.join(unknown)}; "
-            f"valid ids are those listed in {config['checksums']} (config key 'checksums')"
-        )
-    missing_tasks = [t for t in config["tasks"] if t not in config["class_maps"]]
-    if missing_tasks:
-        raise WorkflowError(
-            f"config key 'tasks': {', '.join(missing_tasks)} not defined under 'class_maps'"
-        )
-    beats = config["beats"]
-    if beats["before"] + beats["after"] < 8:
-        raise WorkflowError(
-            "config keys 'beats.before' + 'beats.after' must be at least 8"
-        )
+def check_devices():
+    """Fail before any job when a device of the config is missing where jobs run locally.
 
+    Called from `onstart` (the executor is unknown while the Snakefile is parsed): on a cluster
+    the jobs run elsewhere, and the GPU nodes are the ones that must have the device.
+    """
+    if workflow.executor_plugin is None or workflow.executor_plugin.name != "local":
+        return
+    wanted = [config[s]["device"] for s in ("train", "evaluation")]
+    if not any(str(d).startswith("cuda") for d in wanted):
+        return
+    import torch
 
-check_config()
+    problems = device_problems(config, torch.cuda.is_available())
+    if problems:
+        raise WorkflowError("invalid configuration:\n  " + "\n  ".join(problems))
+
 
 RECORDS = list(config["records"])
 TASKS = list(config["tasks"])
@@ -55,6 +64,36 @@ wildcard_constraints:
 def record_files(record):
     """The three WFDB files of `record` in the data directory."""
     return [f"{DATA_DIR}/{record}{ext}" for ext in RECORD_EXTENSIONS]
+
+
+CHECKSUMS = read_checksums(config["checksums"])
+
+
+def verified_file(extension, record="{record}"):
+    """A verified record file, through the link `verify_record` makes (stable path).
+
+    `ancient`: a rerun of the verification (e.g. `data_dir` now points at a byte-identical
+    copy) makes new links to identical bytes, which must not rerun what reads them. What the
+    bytes are is given by `record_digests`, a param of every reader.
+    """
+    return ancient(f"results/data/records/{record}.{extension}")
+
+
+def record_digests(wildcards):
+    """The SHA256 of each file of a record, as verified: the record's identity by content.
+
+    A param of the rules that read the record, so that they rerun when (and only when) the
+    bytes they read change, wherever the files are.
+    """
+    return {
+        name: digest
+        for name, digest in CHECKSUMS.items()
+        if Path(name).stem == wildcards.record and Path(name).suffix in RECORD_EXTENSIONS
+    }
+
+
+def all_record_digests(wildcards):
+    return {record: record_digests(SimpleNamespace(record=record)) for record in RECORDS}
 
 
 # Target lists and input functions of the stages (kept here: Snakemake lint wants rule
@@ -126,20 +165,16 @@ def classify_targets():
 
 def detector_targets():
     """Detector Se/+P on the configured MIT-BIH records, and test metrics on detected beats."""
-    targets = [
+    return [
         "results/detection/detector_gross.tsv",
         "results/detection/detector_per_record.tsv",
-    ]
-    # The detected-beats metrics need trained models, whose split scheme is config key `split`
-    # (training.smk); without it only the detector itself is evaluated.
-    if "split" in config:
-        targets += expand(
+        *expand(
             "results/{split}/{task}/detected_beats_{item}.tsv",
             split=config["split"]["scheme"],
             task=TASKS,
             item=("metrics", "per_record"),
-        )
-    return targets
+        ),
+    ]
 
 
 def classify_record_input(wildcards):

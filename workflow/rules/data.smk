@@ -18,6 +18,7 @@ INCOMPLETE_RECORDS = [
 rule download_record:
     input:
         checksums=ancient(config["checksums"]),
+        library=library("download_record.py"),
     output:
         update(multiext(f"{DATA_DIR}/{{record}}", ".hea", ".dat", ".atr")),
     log:
@@ -47,8 +48,13 @@ rule verify_record:
     input:
         files=lambda wildcards: record_files(wildcards.record),
         checksums=config["checksums"],
+        library=library("verify_record.py"),
+    # The links give later stages paths that do not depend on `data_dir`.
     output:
-        "results/data/verified/{record}.sha256",
+        digests="results/data/verified/{record}.sha256",
+        header="results/data/records/{record}.hea",
+        signal="results/data/records/{record}.dat",
+        annotations="results/data/records/{record}.atr",
     log:
         "logs/data/verify_{record}.log",
     benchmark:

@@ -4,6 +4,7 @@
 rule build_dataset:
     input:
         beats=expand("results/beats/{record}.npz", record=RECORDS),
+        library=library("build_dataset.py"),
     output:
         dataset="results/datasets/{task}.npz",
         counts=report(
@@ -31,6 +32,7 @@ rule build_dataset:
 rule plot_class_distribution:
     input:
         counts="results/datasets/{task}_class_counts.tsv",
+        library=library("plot_class_distribution.py"),
     output:
         figure=report(
             "results/figures/{task}/class_distribution.png",

@@ -6,7 +6,7 @@ rule evaluate_model:
         dataset="results/datasets/{task}.npz",
         split="results/{split}/{task}/split.npz",
         model="results/{split}/{task}/model.pt",
-        history="results/{split}/{task}/training_history.tsv",
+        library=library("evaluate_model.py"),
     output:
         metrics=report(
             "results/{split}/{task}/metrics.tsv",
@@ -16,6 +16,33 @@ rule evaluate_model:
             labels={"split": "{split}", "item": "metrics per class"},
         ),
         predictions="results/{split}/{task}/predictions.npz",
+    log:
+        "logs/evaluation/{split}/{task}/evaluate_model.log",
+    benchmark:
+        "benchmarks/out/evaluation/{split}/{task}/evaluate_model.tsv"
+    wildcard_constraints:
+        split="intra|inter",
+    conda:
+        "../envs/training.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        batch_size=config["evaluation"]["batch_size"],
+        device=config["evaluation"]["device"],
+    script:
+        "../scripts/evaluate_model.py"
+
+
+# Figures apart from the evaluation: editing only plotting code reruns only them.
+rule plot_evaluation:
+    input:
+        predictions="results/{split}/{task}/predictions.npz",
+        metrics="results/{split}/{task}/metrics.tsv",
+        history="results/{split}/{task}/training_history.tsv",
+        library=library("plot_evaluation.py"),
+    output:
         confusion_matrix=report(
             "results/{split}/{task}/figures/confusion_matrix.png",
             caption="../report/evaluation_confusion_matrix.rst",
@@ -45,28 +72,26 @@ rule evaluate_model:
             labels={"split": "{split}", "item": "training curves"},
         ),
     log:
-        "logs/evaluation/{split}/{task}/evaluate_model.log",
+        "logs/evaluation/{split}/{task}/plot_evaluation.log",
     benchmark:
-        "benchmarks/out/evaluation/{split}/{task}/evaluate_model.tsv"
+        "benchmarks/out/evaluation/{split}/{task}/plot_evaluation.tsv"
     wildcard_constraints:
         split="intra|inter",
     conda:
-        "../envs/training.yaml"
-    threads: 2
+        "../envs/plotting.yaml"
+    threads: 1
     resources:
-        mem_mb=4000,
-        runtime=30,
-    params:
-        batch_size=config["evaluation"]["batch_size"],
-        device=config["evaluation"]["device"],
+        mem_mb=2000,
+        runtime=10,
     script:
-        "../scripts/evaluate_model.py"
+        "../scripts/plot_evaluation.py"
 
 
 rule compare_with_paper:
     input:
         metrics="results/{split}/{task}/metrics.tsv",
         paper=lambda wildcards: config["evaluation"]["paper_tables"][wildcards.task],
+        library=library("compare_with_paper.py"),
     output:
         report(
             "results/{split}/{task}/paper_comparison.tsv",

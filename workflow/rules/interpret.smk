@@ -6,15 +6,9 @@ rule embed_umap:
         dataset="results/datasets/{task}.npz",
         predictions="results/{split}/{task}/predictions.npz",
         model="results/{split}/{task}/model.pt",
+        library=library("embed_umap.py"),
     output:
         table="results/{split}/{task}/interpret/umap.tsv",
-        figure=report(
-            "results/{split}/{task}/interpret/umap.png",
-            caption="../report/interpret_umap.rst",
-            category="{task}",
-            subcategory="interpretation",
-            labels={"split": "{split}", "item": "UMAP of CNN features"},
-        ),
     log:
         "logs/interpret/{split}/{task}/embed_umap.log",
     benchmark:
@@ -45,22 +39,9 @@ rule explain_shap:
         split="results/{split}/{task}/split.npz",
         predictions="results/{split}/{task}/predictions.npz",
         model="results/{split}/{task}/model.pt",
+        library=library("explain_shap.py"),
     output:
         values="results/{split}/{task}/interpret/shap_values.npz",
-        grid=report(
-            "results/{split}/{task}/interpret/shap_grid.png",
-            caption="../report/interpret_shap_grid.rst",
-            category="{task}",
-            subcategory="interpretation",
-            labels={"split": "{split}", "item": "SHAP grid"},
-        ),
-        profile=report(
-            "results/{split}/{task}/interpret/shap_profile.png",
-            caption="../report/interpret_shap_profile.rst",
-            category="{task}",
-            subcategory="interpretation",
-            labels={"split": "{split}", "item": "SHAP profile per class"},
-        ),
     log:
         "logs/interpret/{split}/{task}/explain_shap.log",
     benchmark:
@@ -83,3 +64,70 @@ rule explain_shap:
         r_peak=config["beats"]["before"],
     script:
         "../scripts/explain_shap.py"
+
+
+# Figures apart from the computations: editing only plotting code reruns only them.
+rule plot_umap:
+    input:
+        table="results/{split}/{task}/interpret/umap.tsv",
+        predictions="results/{split}/{task}/predictions.npz",
+        library=library("plot_umap.py"),
+    output:
+        figure=report(
+            "results/{split}/{task}/interpret/umap.png",
+            caption="../report/interpret_umap.rst",
+            category="{task}",
+            subcategory="interpretation",
+            labels={"split": "{split}", "item": "UMAP of CNN features"},
+        ),
+    log:
+        "logs/interpret/{split}/{task}/plot_umap.log",
+    benchmark:
+        "benchmarks/out/interpret/{split}/{task}/plot_umap.tsv"
+    wildcard_constraints:
+        split="intra|inter",
+    conda:
+        "../envs/plotting.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        layer=config["umap"]["layer"],
+    script:
+        "../scripts/plot_umap.py"
+
+
+rule plot_shap:
+    input:
+        values="results/{split}/{task}/interpret/shap_values.npz",
+        library=library("plot_shap.py"),
+    output:
+        grid=report(
+            "results/{split}/{task}/interpret/shap_grid.png",
+            caption="../report/interpret_shap_grid.rst",
+            category="{task}",
+            subcategory="interpretation",
+            labels={"split": "{split}", "item": "SHAP grid"},
+        ),
+        profile=report(
+            "results/{split}/{task}/interpret/shap_profile.png",
+            caption="../report/interpret_shap_profile.rst",
+            category="{task}",
+            subcategory="interpretation",
+            labels={"split": "{split}", "item": "SHAP profile per class"},
+        ),
+    log:
+        "logs/interpret/{split}/{task}/plot_shap.log",
+    benchmark:
+        "benchmarks/out/interpret/{split}/{task}/plot_shap.tsv"
+    wildcard_constraints:
+        split="intra|inter",
+    conda:
+        "../envs/plotting.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../scripts/plot_shap.py"

@@ -3,10 +3,10 @@
 
 rule preprocess_record:
     input:
-        header=f"{DATA_DIR}/{{record}}.hea",
-        signal=f"{DATA_DIR}/{{record}}.dat",
-        annotations=f"{DATA_DIR}/{{record}}.atr",
-        verified="results/data/verified/{record}.sha256",
+        header=verified_file("hea"),
+        signal=verified_file("dat"),
+        annotations=verified_file("atr"),
+        library=library("preprocess_record.py"),
     output:
         beats="results/beats/{record}.npz",
     log:
@@ -22,6 +22,8 @@ rule preprocess_record:
         mem_mb=1000,
         runtime=10,
     params:
+        # The bytes read (SHA256 per file), not their path: see verified_file().
+        digests=record_digests,
         leads=config["leads"],
         denoise=config["denoise"],
         beats=config["beats"],
@@ -32,6 +34,7 @@ rule preprocess_record:
 rule summarise_beats:
     input:
         beats=expand("results/beats/{record}.npz", record=RECORDS),
+        library=library("summarise_beats.py"),
     output:
         table=report(
             "results/datasets/beats_per_record.tsv",
@@ -57,9 +60,9 @@ rule summarise_beats:
 
 rule plot_denoising:
     input:
-        header=f"{DATA_DIR}/{{record}}.hea",
-        signal=f"{DATA_DIR}/{{record}}.dat",
-        verified="results/data/verified/{record}.sha256",
+        header=verified_file("hea"),
+        signal=verified_file("dat"),
+        library=library("plot_denoising.py"),
     output:
         figure=report(
             "results/figures/denoising_{record}.png",
@@ -78,6 +81,8 @@ rule plot_denoising:
         mem_mb=1000,
         runtime=10,
     params:
+        # The bytes read (SHA256 per file), not their path: see verified_file().
+        digests=record_digests,
         leads=config["leads"],
         denoise=config["denoise"],
         window=[

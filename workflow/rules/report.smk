@@ -17,6 +17,7 @@ rule summary_table:
             for task in TASKS
             if task in config["evaluation"]["paper_tables"]
         ],
+        library=library("summary_table.py"),
     output:
         table=report(
             "results/{split}/summary.tsv",
@@ -47,6 +48,7 @@ rule summary_table:
 rule render_table:
     input:
         "results/{table}.tsv",
+        library=library("render_table.py"),
     output:
         report(
             "results/{table}.html",

@@ -4,6 +4,7 @@
 rule split_dataset:
     input:
         dataset="results/datasets/{task}.npz",
+        library=library("split_dataset.py"),
     output:
         split="results/{split}/{task}/split.npz",
         counts=report(
@@ -27,7 +28,8 @@ rule split_dataset:
         runtime=10,
     params:
         scheme=lambda wildcards: wildcards.split,
-        split=config["split"],
+        # Only this scheme's section: the other scheme's settings rerun nothing here.
+        split=lambda wildcards: config["split"][wildcards.split],
     script:
         "../scripts/split_dataset.py"
 
@@ -36,6 +38,7 @@ rule train_model:
     input:
         dataset="results/datasets/{task}.npz",
         split="results/{split}/{task}/split.npz",
+        library=library("train_model.py"),
     output:
         model="results/{split}/{task}/model.pt",
         history=report(

@@ -14,15 +14,21 @@ from ecgbeats.detection import (
     sensitivity_ppv,
 )
 from ecgbeats.records import read_beat_annotations, read_recording
+from ecgbeats.resampling import TARGET_FS
 
 with logged(snakemake) as log:
     record_path = Path(snakemake.input.header).with_suffix("")
-    recording = read_recording(record_path, snakemake.params.leads)
-    reference, symbols = read_beat_annotations(record_path, "atr", length=recording.signal.size)
+    # Detections, reference beats and the match window are all at TARGET_FS, like the dataset.
+    recording = read_recording(record_path, snakemake.params.leads, target_fs=TARGET_FS)
+    reference, symbols = read_beat_annotations(
+        record_path,
+        "atr",
+        length=recording.signal.size,
+        source_fs=recording.source_fs,
+        target_fs=recording.fs,
+    )
     detected = detect_record_peaks(
-        recording.signal,
-        recording.fs,
-        record=recording.record,
+        recording,
         denoising=DenoisingOptions.from_mapping(snakemake.params.denoise),
         detector=DetectorOptions.from_mapping(snakemake.params.detector),
     )
@@ -37,6 +43,7 @@ with logged(snakemake) as log:
         detected_index=detected_index,
         window=np.array(window),
         fs=np.array(recording.fs),
+        source_fs=np.array(recording.source_fs),
         record=np.array(recording.record),
         lead=np.array(recording.lead),
     )

@@ -1,10 +1,12 @@
-"""UMAP of the CNN's last hidden layer (or logits) for the test beats: TSV table and figure."""
+"""UMAP of the CNN's last hidden layer (or logits) for the test beats: TSV table.
+
+The figure comes from plot_umap.py (rule plot_umap).
+"""
 
 import numpy as np
-from matplotlib import pyplot as plt
 
 from _common import load_predictions, logged, set_torch_threads
-from ecgbeats import embedding, plots
+from ecgbeats import embedding
 from ecgbeats.errors import InputError
 from ecgbeats.model import load_checkpoint
 
@@ -51,15 +53,3 @@ with logged(snakemake) as log:
         samples=samples[rows],
     )
     table.to_csv(snakemake.output.table, sep="\t", index=False, float_format="%.6g")
-
-    layer = "last hidden layer" if p.layer == "hidden" else "logits"
-    figure = plots.umap_scatter(
-        points,
-        y_true[chosen],
-        y_pred[chosen],
-        class_names,
-        f"UMAP of the CNN's {layer}: {snakemake.wildcards.task} classes, "
-        f"{snakemake.wildcards.split}-patient test part ({chosen.size:,} of {index.size:,} beats)",
-    )
-    figure.savefig(snakemake.output.figure, dpi=150)
-    plt.close(figure)

@@ -16,6 +16,7 @@ from ecgbeats.errors import InputError
 from ecgbeats.metrics import classification_table
 from ecgbeats.model import load_checkpoint, predict_proba
 from ecgbeats.records import read_recording
+from ecgbeats.resampling import TARGET_FS
 
 with logged(snakemake) as log:
     set_torch_threads(snakemake.threads)
@@ -54,16 +55,13 @@ with logged(snakemake) as log:
         at_detection = partner[position]
         hit = at_detection >= 0
         order = np.argsort(at_detection[hit], kind="stable")
-        recording = read_recording(headers[record], params.leads)
-        detector_beats = record_beats(
-            recording.signal, recording.fs, at_detection[hit][order], record=record, **beat_options
-        )
+        # Dataset samples and detections are both at TARGET_FS, the rate of this recording.
+        recording = read_recording(headers[record], params.leads, target_fs=TARGET_FS)
+        detector_beats = record_beats(recording, at_detection[hit][order], **beat_options)
         kept = np.zeros(hit.sum(), dtype=bool)
         kept[order] = detector_beats.kept
         evaluated = np.flatnonzero(hit)[kept]
-        annotated_beats = record_beats(
-            recording.signal, recording.fs, beat_samples[evaluated], record=record, **beat_options
-        )
+        annotated_beats = record_beats(recording, beat_samples[evaluated], **beat_options)
         # Detector beats come out in detection order; put them back in annotation order.
         detection_order = np.argsort(np.argsort(at_detection[evaluated], kind="stable"))
         probabilities_detector = predict_proba(model, detector_beats.beats)[detection_order]

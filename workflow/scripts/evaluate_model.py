@@ -1,11 +1,13 @@
-"""Evaluate a trained model on the test part once: metrics table, predictions and figures."""
+"""Evaluate a trained model on the test part once: metrics table and predictions.
+
+The figures come from plot_evaluation.py (rule plot_evaluation), so editing plotting code
+reruns no evaluation.
+"""
 
 import numpy as np
-import pandas as pd
-from matplotlib import pyplot as plt
 
 from _common import logged, set_torch_threads
-from ecgbeats import metrics, plots
+from ecgbeats import metrics
 from ecgbeats.errors import InputError
 from ecgbeats.model import load_checkpoint, predict_proba
 
@@ -58,33 +60,3 @@ with logged(snakemake) as log:
         probabilities=probabilities.astype(np.float32),
         class_names=np.asarray(class_names),
     )
-
-    title = f"{task} classes, {split_name}-patient test part (n={test.size:,})"
-    k = len(class_names)
-    per_class = table.iloc[:k]
-    counts, normalised = metrics.confusion_matrices(y_true, y_pred, k)
-    history = pd.read_csv(snakemake.input.history, sep="\t")
-    epoch, series, best_epoch = metrics.training_history_series(
-        history, source=snakemake.input.history
-    )
-    figures = {
-        "confusion_matrix": plots.confusion_matrix_panels(counts, normalised, class_names, title),
-        "roc": plots.roc_curves(
-            metrics.roc_curves(y_true, probabilities),
-            per_class["roc_auc"].to_numpy(),
-            class_names,
-            f"ROC one-vs-rest, {title}",
-        ),
-        "pr": plots.pr_curves(
-            metrics.pr_curves(y_true, probabilities),
-            per_class["average_precision"].to_numpy(),
-            class_names,
-            f"precision-recall one-vs-rest, {title}",
-        ),
-        "training_curves": plots.training_curves(
-            epoch, series, best_epoch, f"training of the {task}-class model ({split_name})"
-        ),
-    }
-    for name, figure in figures.items():
-        figure.savefig(snakemake.output[name], dpi=150)
-        plt.close(figure)

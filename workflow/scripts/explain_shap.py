@@ -1,10 +1,13 @@
-"""SHAP values of the CNN's logits: grid of representative beats and per-class profiles."""
+"""SHAP values of the CNN's logits: grid of representative beats and per-class profiles.
+
+Writes everything the figures need (beats, values, class profiles, R-peak position) into one
+npz; plot_shap.py (rule plot_shap) draws them without the model or the dataset.
+"""
 
 import numpy as np
-from matplotlib import pyplot as plt
 
 from _common import load_predictions, logged, set_torch_threads
-from ecgbeats import explanation, plots
+from ecgbeats import explanation
 from ecgbeats.errors import InputError
 from ecgbeats.model import load_checkpoint
 
@@ -78,6 +81,9 @@ with logged(snakemake) as log:
         seed=p.seed,
     )
     log.info("profiles from %d test beats (config key 'shap.profile_beats')", profile.size)
+    mean_abs, mean_beat, std_beat, counts = explanation.class_profiles(
+        profile_values, beats[profile_rows], y_true[profile], k
+    )
 
     confidence = probabilities[selection.positions, y_pred[selection.positions]]
     np.savez_compressed(
@@ -99,34 +105,9 @@ with logged(snakemake) as log:
         profile_index=profile_rows,
         profile_y_true=y_true[profile],
         profile_shap=profile_values,
+        profile_mean_abs_shap=mean_abs,
+        profile_mean_beat=mean_beat,
+        profile_std_beat=std_beat,
+        profile_counts=counts,
+        r_peak=np.asarray(p.r_peak, dtype=np.int64),
     )
-
-    split_task = f"{snakemake.wildcards.task} classes, {snakemake.wildcards.split}-patient test"
-    grid = plots.shap_grid(
-        beats[grid_rows],
-        grid_values,
-        y_true[selection.positions],
-        y_pred[selection.positions],
-        confidence,
-        selection.roles,
-        class_names,
-        p.r_peak,
-        f"SHAP ({p.explainer}) of each class's logit, {split_task} "
-        f"({background.size} background beats)",
-    )
-    grid.savefig(snakemake.output.grid, dpi=150)
-    plt.close(grid)
-    mean_abs, mean_beat, std_beat, counts = explanation.class_profiles(
-        profile_values, beats[profile_rows], y_true[profile], k
-    )
-    profile_figure = plots.shap_profile(
-        mean_abs,
-        mean_beat,
-        std_beat,
-        counts,
-        class_names,
-        p.r_peak,
-        f"Mean |SHAP| of each class's own logit over its test beats, {split_task}",
-    )
-    profile_figure.savefig(snakemake.output.profile, dpi=150)
-    plt.close(profile_figure)

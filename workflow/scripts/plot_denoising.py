@@ -9,9 +9,13 @@ from _common import logged
 from ecgbeats.denoising import DenoisingOptions, denoise, kept_details, passband_hz
 from ecgbeats.plots import denoising_comparison
 from ecgbeats.records import read_recording
+from ecgbeats.resampling import TARGET_FS
 
 with logged(snakemake):
-    recording = read_recording(Path(snakemake.input.header).with_suffix(""), snakemake.params.leads)
+    # At TARGET_FS, the rate the denoising levels were chosen for and the beats are cut at.
+    recording = read_recording(
+        Path(snakemake.input.header).with_suffix(""), snakemake.params.leads, target_fs=TARGET_FS
+    )
     options = DenoisingOptions.from_mapping(snakemake.params.denoise)
     clean = denoise(recording.signal, options)
     start_s, seconds = snakemake.params.window

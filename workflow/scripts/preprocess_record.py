@@ -8,11 +8,19 @@ from _common import logged
 from ecgbeats.beats import beats_from_signal
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.records import read_beat_annotations, read_recording
+from ecgbeats.resampling import TARGET_FS
 
 with logged(snakemake) as log:
     record_path = Path(snakemake.input.header).with_suffix("")
-    recording = read_recording(record_path, snakemake.params.leads)
-    samples, symbols = read_beat_annotations(record_path, "atr", length=recording.signal.size)
+    # The same reading as classification: the lead and its beat positions at TARGET_FS.
+    recording = read_recording(record_path, snakemake.params.leads, target_fs=TARGET_FS)
+    samples, symbols = read_beat_annotations(
+        record_path,
+        "atr",
+        length=recording.signal.size,
+        source_fs=recording.source_fs,
+        target_fs=recording.fs,
+    )
     beat_set = beats_from_signal(
         recording.signal,
         recording.fs,
@@ -32,13 +40,17 @@ with logged(snakemake) as log:
         record=np.array(recording.record),
         lead=np.array(recording.lead),
         fs=np.array(recording.fs),
+        source_fs=np.array(recording.source_fs),
         edge_drops=np.array(beat_set.edge_drops),
         dropped_symbols=symbols[~beat_set.kept],
     )
     log.info(
-        "record %s: lead %s, %d annotated beats, %d kept, %d dropped at the edges",
+        "record %s: lead %s at %g Hz (beats at %g Hz), %d annotated beats, %d kept, "
+        "%d dropped at the edges",
         recording.record,
         recording.lead,
+        recording.source_fs,
+        recording.fs,
         samples.size,
         beat_set.beats.shape[0],
         beat_set.edge_drops,

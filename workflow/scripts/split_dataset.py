@@ -26,14 +26,13 @@ with logged(snakemake) as log:
             seed=params["seed"],
         )
     else:
-        inter = params["inter"]
         split = inter_patient_split(
             labels,
             records,
             class_names,
-            train_records=inter["train_records"],
-            test_records=inter["test_records"],
-            excluded_records=inter["excluded_records"],
+            train_records=params["train_records"],
+            test_records=params["test_records"],
+            excluded_records=params["excluded_records"],
             validation_fraction=params["validation_fraction"],
             seed=params["seed"],
         )
@@ -46,7 +45,7 @@ with logged(snakemake) as log:
             "class(es) %s occur only in records the split leaves out (%s); they have no beats "
             "in any part: their outputs are not trained and their test metrics are empty",
             ", ".join(split.excluded_classes),
-            ", ".join(params["inter"]["excluded_records"]),
+            ", ".join(params.get("excluded_records", [])),
         )
     if split.missing_in_validation:
         log.warning(

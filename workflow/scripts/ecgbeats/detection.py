@@ -1,33 +1,28 @@
-"""Classifying new recordings: resampling, R-peak detection, beat matching, annotation output.
+"""Classifying new recordings: R-peak detection, beat matching, annotation output.
 
-The beats themselves come from `ecgbeats.beats.beats_from_signal`, the code path of training;
-this module only brings a recording to the training's sampling rate and finds the R peaks.
+Recordings arrive at the training's rate, read by `read_recording(..., target_fs=TARGET_FS)`, and
+the beats come from `ecgbeats.beats.beats_from_signal`: both are the code path of training, so
+this module only finds the R peaks and maps positions back to a recording's own rate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import wfdb
-from scipy.signal import resample_poly
 from wfdb import processing
 
 from ecgbeats.beats import Normalisation, beats_from_signal
 from ecgbeats.classes import symbol_for_class
 from ecgbeats.denoising import DenoisingOptions, denoise
 from ecgbeats.errors import InputError
-from ecgbeats.records import BEAT_SYMBOLS
+from ecgbeats.records import BEAT_SYMBOLS, Recording
+from ecgbeats.resampling import TARGET_FS, convert_positions
 
-# The sampling rate of MIT-BIH, hence of every beat the model was trained on.
-TARGET_FS = 360.0
-# Below this the QRS complex (energy up to ~40 Hz) is not resolved, so neither the detector nor
-# the 300-sample window designed at 360 Hz would see the beats the model was trained on.
-MIN_FS = 100.0
 # AAMI EC57 matching window: a detection within 150 ms of a reference beat is a true positive.
 MATCH_WINDOW_S = 0.150
 
@@ -45,39 +40,6 @@ class DetectorOptions:
             search_radius_s=float(values["search_radius_s"]),
             smooth_window_s=float(values["smooth_window_s"]),
         )
-
-
-def resampling_ratio(fs: float, target_fs: float, record: str) -> Fraction:
-    """target_fs / fs as a small exact fraction, or an InputError naming the record."""
-    if not np.isfinite(fs) or fs < MIN_FS:
-        raise InputError(
-            f"record {record}: sampling rate {fs} Hz cannot be handled "
-            f"(at least {MIN_FS:g} Hz is needed to resolve the QRS complex)"
-        )
-    ratio = Fraction(target_fs / fs).limit_denominator(1000)
-    # Polyphase resampling needs a rational ratio with small terms (e.g. 250 -> 360 is 36/25).
-    if abs(float(ratio) * fs - target_fs) > 1e-9 * target_fs:
-        raise InputError(
-            f"record {record}: sampling rate {fs} Hz has no exact small rational ratio to "
-            f"{target_fs:g} Hz and cannot be resampled"
-        )
-    return ratio
-
-
-def resample_signal(signal: np.ndarray, fs: float, target_fs: float, record: str) -> np.ndarray:
-    """`signal` resampled to `target_fs` with a zero-phase polyphase filter (no time shift)."""
-    ratio = resampling_ratio(fs, target_fs, record)
-    signal = np.asarray(signal, dtype=np.float64)
-    if ratio == 1:
-        return signal
-    # Padding with the edge value avoids the filter's ringing against an implicit zero.
-    return resample_poly(signal, ratio.numerator, ratio.denominator, padtype="line")
-
-
-def convert_positions(samples: np.ndarray, fs: float, target_fs: float) -> np.ndarray:
-    """Sample positions at `fs` expressed at `target_fs`, rounded to the nearest sample."""
-    samples = np.asarray(samples, dtype=np.float64)
-    return np.rint(samples * (target_fs / fs)).astype(np.int64)
 
 
 def detect_r_peaks(
@@ -194,70 +156,76 @@ def write_annotations(
     return path.parent / f"{path.name}.{extension}"
 
 
+def _at_target_rate(recording: Recording, caller: str) -> None:
+    """Refuse a recording that was not brought to TARGET_FS by `read_recording`."""
+    if recording.fs != TARGET_FS:
+        raise ValueError(
+            f"{caller}: record {recording.record} is at {recording.fs:g} Hz; read it with "
+            f"read_recording(..., target_fs=TARGET_FS) ({TARGET_FS:g} Hz)"
+        )
+
+
 def detect_record_peaks(
-    signal: np.ndarray,
-    fs: float,
+    recording: Recording,
     *,
-    record: str,
     denoising: DenoisingOptions,
     detector: DetectorOptions = DetectorOptions(),
 ) -> np.ndarray:
-    """R peaks of a whole lead at its own rate `fs`, detected at TARGET_FS."""
-    resampled = resample_signal(signal, fs, TARGET_FS, record)
+    """R peaks of a whole lead read at TARGET_FS, as sample positions at TARGET_FS."""
+    _at_target_rate(recording, "detect_record_peaks")
     try:
-        clean = denoise(resampled, denoising)
+        clean = denoise(recording.signal, denoising)
     except InputError as error:
-        raise InputError(f"record {record}: {error}") from error
-    peaks = detect_r_peaks(resampled, clean, TARGET_FS, detector)
-    return convert_positions(peaks, TARGET_FS, fs)
+        raise InputError(f"record {recording.record}: {error}") from error
+    return detect_r_peaks(recording.signal, clean, TARGET_FS, detector)
 
 
 @dataclass(frozen=True)
 class RecordBeats:
-    """Model-ready beats of one recording and where they are in the original signal."""
+    """Model-ready beats of one recording and where they are in it."""
 
     beats: np.ndarray  # float32 (n, before + after), cut at TARGET_FS
-    samples: np.ndarray  # int64 (n,) R-peak positions at the recording's own rate
+    samples: np.ndarray  # int64 (n,) R-peak positions at the recording's own (header) rate
     target_samples: np.ndarray  # int64 (n,) the same positions at TARGET_FS
     source: str  # "annotations" (positions given) or "detector"
     kept: np.ndarray  # bool, per given or detected peak: its window fits in the record
-    signal: np.ndarray  # float64 lead resampled to TARGET_FS (for plots)
+    signal: np.ndarray  # float64 lead at TARGET_FS (for plots)
 
 
 def record_beats(
-    signal: np.ndarray,
-    fs: float,
+    recording: Recording,
     peaks: np.ndarray | None,
     *,
-    record: str,
     denoising: DenoisingOptions,
     before: int,
     after: int,
     normalisation: Normalisation,
     detector: DetectorOptions | None = None,
 ) -> RecordBeats:
-    """Resample a lead to TARGET_FS, place the beats and cut them like the training data.
+    """Place the beats of a recording read at TARGET_FS and cut them like the training data.
 
-    Beats are placed at `peaks` (sorted sample positions at `fs`: annotations, or detections
-    made earlier) when given, else detected by XQRS with `detector` options. Beats whose window
-    leaves the record are dropped, as in training.
+    Beats are placed at `peaks` (sorted sample positions at TARGET_FS: annotations read with
+    `read_beat_annotations(..., source_fs=recording.source_fs, target_fs=recording.fs)`, or
+    detections made earlier) when given, else detected by XQRS with `detector` options. Beats
+    whose window leaves the record are dropped, as in training.
     """
-    resampled = resample_signal(signal, fs, TARGET_FS, record)
-    if resampled.size < before + after:
+    _at_target_rate(recording, "record_beats")
+    record, signal = recording.record, recording.signal
+    if signal.size < before + after:
         raise InputError(
-            f"record {record}: too short for one beat ({resampled.size} samples at "
+            f"record {record}: too short for one beat ({signal.size} samples at "
             f"{TARGET_FS:g} Hz, a beat window needs {before + after})"
         )
     try:
         if peaks is None:
-            clean = denoise(resampled, denoising)
-            positions = detect_r_peaks(resampled, clean, TARGET_FS, detector or DetectorOptions())
+            clean = denoise(signal, denoising)
+            positions = detect_r_peaks(signal, clean, TARGET_FS, detector or DetectorOptions())
             source = "detector"
         else:
-            positions = convert_positions(peaks, fs, TARGET_FS)
+            positions = np.asarray(peaks, dtype=np.int64)
             source = "annotations"
         beat_set = beats_from_signal(
-            resampled,
+            signal,
             TARGET_FS,
             positions,
             denoising=denoising,
@@ -274,11 +242,11 @@ def record_beats(
         )
     return RecordBeats(
         beats=beat_set.beats,
-        samples=convert_positions(beat_set.samples, TARGET_FS, fs),
+        samples=convert_positions(beat_set.samples, TARGET_FS, recording.source_fs),
         target_samples=beat_set.samples,
         source=source,
         kept=beat_set.kept,
-        signal=resampled,
+        signal=signal,
     )
 
 

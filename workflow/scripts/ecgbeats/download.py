@@ -122,6 +122,25 @@ def verify_record_files(
     return digests
 
 
+def link_files(sources: list[Path], directory: str | Path) -> list[Path]:
+    """Symbolic links in `directory` to `sources` (absolute targets), replacing older links.
+
+    Stages after verification read a record through these links: their paths do not depend on
+    where the data lives, so pointing the workflow at a byte-identical copy reruns nothing
+    downstream of the verification.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    links = []
+    for source in sources:
+        link = directory / source.name
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(source.resolve())
+        links.append(link)
+    return links
+
+
 def file_url(base_url: str, database: str, name: str) -> str:
     """URL of file `name` of `database` (e.g. ``mitdb/1.0.0``) under the index `base_url`."""
     parts = [base_url.rstrip("/"), database.strip("/"), name]

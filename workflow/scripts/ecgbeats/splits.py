@@ -94,8 +94,8 @@ def intra_patient_split(
 ) -> Split:
     """Stratified random split over beats; validation is a stratified part of training."""
     labels = _check_labels(labels, class_names)
-    _check_fraction(test_fraction, "split.test_fraction")
-    _check_fraction(validation_fraction, "split.validation_fraction")
+    _check_fraction(test_fraction, "split.intra.test_fraction")
+    _check_fraction(validation_fraction, "split.intra.validation_fraction")
     counts = np.bincount(labels, minlength=len(class_names))
     # Each part needs one beat of each class; sklearn's stratification needs two per split.
     too_few = [f"{class_names[i]} ({counts[i]})" for i in np.flatnonzero(counts < 3)]
@@ -154,7 +154,7 @@ def _choose_validation_records(
     if best is None:
         raise InputError(
             "no set of validation records leaves every class in training (records "
-            f"{', '.join(train_records)}); lower 'split.validation_fraction' or add records"
+            f"{', '.join(train_records)}); lower 'split.inter.validation_fraction' or add records"
         )
     return best[1]
 
@@ -175,7 +175,7 @@ def inter_patient_split(
     records = np.asarray(records).astype(str)
     if records.shape != labels.shape:
         raise InputError(f"records {records.shape} and labels {labels.shape} differ in length")
-    _check_fraction(validation_fraction, "split.validation_fraction")
+    _check_fraction(validation_fraction, "split.inter.validation_fraction")
     train_set = set(map(str, train_records)) - set(map(str, excluded_records))
     test_set = set(map(str, test_records)) - set(map(str, excluded_records))
     overlap = sorted(train_set & test_set)

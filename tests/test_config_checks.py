@@ -1,0 +1,125 @@
+"""Semantic config checks (workflow/helpers/config_checks.py): each problem names its key."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from helpers.config_checks import (
+    ConfigError,
+    check_config,
+    config_problems,
+    device_problems,
+    header_length,
+)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def config() -> dict:
+    return yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
+
+
+def with_change(config: dict, path: str, value) -> dict:
+    changed = copy.deepcopy(config)
+    *parents, last = path.split(".")
+    target = changed
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    return changed
+
+
+def test_shipped_configs_have_no_problem(config: dict):
+    assert config_problems(config, REPO_ROOT) == []
+    inter = with_change(config, "split.scheme", "inter")
+    assert config_problems(inter, REPO_ROOT) == []
+    check_config(config, REPO_ROOT)  # no exception
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("records", ["100", "999"], "config key 'records': unknown record id(s) 999"),
+        ("tasks", ["six", "seven"], "config key 'tasks': seven not defined"),
+        ("class_maps.six", {"N": "NOR", "V": "NOR"}, "config key 'class_maps.six': every symbol"),
+        ("class_maps.six", {"N": "NOR", "X": "PVC"}, "'X' is not a beat symbol"),
+        ("split.scheme", "inter", None),  # valid on its own
+        (
+            "beats",
+            {"before": 2, "after": 3, "normalisation": "zscore"},
+            "'beats.before' + 'beats.after' must be at least 8",
+        ),
+        ("denoise.wavelet", "db55", "config key 'denoise.wavelet': 'db55'"),
+        ("denoise.remove_details", [1, 12], "config key 'denoise.remove_details'"),
+        ("balance.sampling_strategy", {"XYZ": 10}, "config key 'balance.sampling_strategy'"),
+        ("classify.task", "eleven", "config key 'classify.task': eleven"),
+        ("classify.records", ["a/x", "b/x"], "config key 'classify.records'"),
+        ("classify.annotation_symbols", {"aami": {"Z": "Q"}}, "annotation_symbols.aami': Z"),
+        ("umap.n_neighbors", 20000, "config keys 'umap.n_neighbors' (20000)"),
+        ("evaluation.paper_tables", {"six": "nowhere.tsv"}, "'evaluation.paper_tables.six'"),
+        ("checksums", "nowhere.sha256", "config key 'checksums': no such file"),
+    ],
+)
+def test_problem_names_the_key(config: dict, path: str, value, message: str | None):
+    problems = config_problems(with_change(config, path, value), REPO_ROOT)
+    if message is None:
+        assert problems == []
+        return
+    assert any(message in p for p in problems), problems
+    with pytest.raises(ConfigError, match="invalid configuration"):
+        check_config(with_change(config, path, value), REPO_ROOT)
+
+
+def test_inter_split_lists_are_checked(config: dict):
+    inter = with_change(config, "split.scheme", "inter")
+    overlap = with_change(inter, "split.inter.test_records", ["101", "100"])
+    assert any(
+        "'split.inter.train_records' and 'split.inter.test_records'" in p and "101" in p
+        for p in config_problems(overlap, REPO_ROOT)
+    )
+    unknown = with_change(inter, "split.inter.excluded_records", ["777"])
+    assert any(
+        "'split.inter.excluded_records': unknown record id(s) 777" in p
+        for p in config_problems(unknown, REPO_ROOT)
+    )
+    unused = with_change(inter, "records", ["100", "103"])
+    assert any(
+        "'records' and 'split.inter.train_records'" in p for p in config_problems(unused, REPO_ROOT)
+    )
+
+
+def test_beat_window_longer_than_a_record_names_keys_and_record(config: dict, tmp_path: Path):
+    # Header lines as in MIT-BIH: name, signals, rate, samples.
+    (tmp_path / "100.hea").write_text("100 2 360 650000\n")
+    (tmp_path / "101.hea").write_text("101 2 128 1000\n")  # 1000 samples at 128 Hz = 2812 at 360
+    local = with_change(config, "data_dir", str(tmp_path))
+    local["records"] = ["100", "101"]
+    assert config_problems(local, REPO_ROOT) == []
+    long_window = with_change(local, "beats.before", 3000)
+    problems = config_problems(long_window, REPO_ROOT)
+    assert len(problems) == 1
+    assert "'beats.before' + 'beats.after'" in problems[0] and "record 101" in problems[0]
+
+
+def test_header_length_reads_the_record_line(tmp_path: Path):
+    header = tmp_path / "x.hea"
+    header.write_text("# a comment\nx 1 250/100 9000 10:00:00\nx.dat 16 200 11 1024 0 0 0 MLII\n")
+    assert header_length(header) == (250.0, 9000)
+    header.write_text("garbage here and more\n")
+    assert header_length(header) is None
+    assert header_length(tmp_path / "missing.hea") is None
+
+
+def test_cuda_device_is_checked_against_the_machine(config: dict):
+    assert device_problems(config, cuda_available=False) == []
+    cuda = with_change(config, "train.device", "cuda")
+    problems = device_problems(cuda, cuda_available=False)
+    assert len(problems) == 1 and "config key 'train.device'" in problems[0]
+    assert device_problems(cuda, cuda_available=True) == []
+    both = with_change(cuda, "evaluation.device", "cuda:1")
+    assert len(device_problems(both, cuda_available=False)) == 2

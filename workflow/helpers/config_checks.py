@@ -1,0 +1,241 @@
+"""Semantic checks of the workflow config: what the JSON schema cannot express.
+
+`check_config` runs while the Snakefile is parsed, after the schema validation and before any
+job is planned, so a bad value stops the run at once (nothing is computed, nothing deleted) with
+a message naming the config key. Checks that need the accelerator of the executing machine
+(`device_problems`) run from the Snakefile's `onstart`, when the executor is known. Nothing here
+reads signals: checks that need the data stay in the jobs (they name the record or file).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+# wfdb's beat annotation codes: the only symbols a class map can meaningfully map.
+BEAT_SYMBOLS = frozenset("NLRBAaJSVrFejnE/fQ?")
+# The beats are cut at this rate (MIT-BIH's); records at other rates are resampled to it.
+TRAINING_FS = 360.0
+
+
+class ConfigError(ValueError):
+    """A config value that cannot work; the message names the key."""
+
+
+def read_checksums(checksum_file: str | Path) -> dict[str, str]:
+    """File name -> SHA256 of a sha256sum-format list (the library's reader, config errors)."""
+    from ecgbeats.download import read_checksums as read_list
+    from ecgbeats.errors import InputError
+
+    if not Path(checksum_file).is_file():
+        raise ConfigError(f"config key 'checksums': no such file {checksum_file}")
+    try:
+        return read_list(checksum_file)
+    except InputError as error:
+        raise ConfigError(f"config key 'checksums': {error}") from None
+
+
+def record_ids(checksum_file: Path) -> set[str]:
+    """Record ids listed in a sha256sum-format file (names like `100.dat`)."""
+    return {Path(name).stem for name in read_checksums(checksum_file)}
+
+
+def header_length(header: Path) -> tuple[float, int] | None:
+    """(sampling rate, samples) from a WFDB header's record line; None when unreadable.
+
+    Read by hand (the first field line only): the Snakefile is parsed by every job, and this
+    must stay cheap. A missing or malformed header is left to the jobs, which name the file.
+    """
+    try:
+        lines = header.read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split("#", 1)[0].split()
+        if not fields:
+            continue
+        try:
+            fs = float(fields[2].split("/")[0]) if len(fields) > 2 else 250.0
+            length = int(fields[3]) if len(fields) > 3 else 0
+        except ValueError:
+            return None
+        return fs, length
+    return None
+
+
+def _class_map_problems(class_maps: Mapping[str, Mapping[str, str]]) -> Iterable[str]:
+    for task, symbol_map in class_maps.items():
+        unknown = sorted(set(symbol_map) - BEAT_SYMBOLS)
+        if unknown:
+            yield (
+                f"config key 'class_maps.{task}': {', '.join(map(repr, unknown))} "
+                f"{'is not a beat symbol' if len(unknown) == 1 else 'are not beat symbols'} "
+                f"(beat symbols: {''.join(sorted(BEAT_SYMBOLS))})"
+            )
+        classes = set(symbol_map.values())
+        if len(classes) < 2:
+            yield (
+                f"config key 'class_maps.{task}': every symbol maps to "
+                f"{', '.join(sorted(classes)) or 'nothing'}; a classifier needs at least two "
+                "classes"
+            )
+
+
+def _split_problems(config: Mapping, known: set[str]) -> Iterable[str]:
+    split = config["split"]
+    if split["scheme"] != "inter":
+        return
+    inter = split["inter"]
+    lists = {name: set(inter[name]) for name in ("train_records", "test_records")}
+    lists["excluded_records"] = set(inter["excluded_records"])
+    for name, ids in lists.items():
+        unknown = sorted(ids - known)
+        if unknown:
+            yield f"config key 'split.inter.{name}': unknown record id(s) {', '.join(unknown)}"
+    names = list(lists)
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            both = sorted(lists[first] & lists[second])
+            if both:
+                yield (
+                    f"config keys 'split.inter.{first}' and 'split.inter.{second}': record(s) "
+                    f"{', '.join(both)} are in both"
+                )
+    records = set(config["records"])
+    for name in ("train_records", "test_records"):
+        if not lists[name] & records:
+            yield (
+                f"config keys 'records' and 'split.inter.{name}': none of the "
+                f"{name.split('_')[0]} records is among the configured records"
+            )
+
+
+def _beat_window_problems(config: Mapping, data_dir: Path) -> Iterable[str]:
+    beats = config["beats"]
+    window = beats["before"] + beats["after"]
+    if window < 8:
+        yield "config keys 'beats.before' + 'beats.after' must be at least 8 samples"
+        return
+    # Only headers that are already there: the others are downloaded and checked by the jobs.
+    for record in config["records"]:
+        found = header_length(data_dir / f"{record}.hea")
+        if found is None or found[0] <= 0 or found[1] <= 0:
+            continue
+        fs, length = found
+        at_training_rate = int(length * TRAINING_FS / fs)
+        if window > at_training_rate:
+            yield (
+                f"config keys 'beats.before' + 'beats.after': the beat window of {window} "
+                f"samples ({window / TRAINING_FS:.1f} s at {TRAINING_FS:g} Hz) is longer than "
+                f"record {record} ({at_training_rate} samples at {TRAINING_FS:g} Hz)"
+            )
+
+
+def _denoise_problems(denoise: Mapping) -> Iterable[str]:
+    import pywt  # light (no numba/torch); only when the Snakefile is parsed
+
+    if denoise["wavelet"] not in pywt.wavelist(kind="discrete"):
+        yield (
+            f"config key 'denoise.wavelet': {denoise['wavelet']!r} is not a discrete wavelet "
+            "of PyWavelets (e.g. db5, sym8, coif3; see pywt.wavelist(kind='discrete'))"
+        )
+    too_deep = sorted(d for d in denoise["remove_details"] if d > denoise["level"])
+    if too_deep:
+        yield (
+            f"config key 'denoise.remove_details': detail level(s) {too_deep} exceed "
+            f"'denoise.level' = {denoise['level']}"
+        )
+
+
+def _balance_problems(config: Mapping) -> Iterable[str]:
+    strategy = config["balance"]["sampling_strategy"]
+    if not isinstance(strategy, Mapping):
+        return
+    classes = {c for task in config["tasks"] for c in config["class_maps"][task].values()}
+    unknown = sorted(set(strategy) - classes)
+    if unknown:
+        yield (
+            f"config key 'balance.sampling_strategy': {', '.join(unknown)} is not a class of "
+            f"any configured task ({', '.join(sorted(classes))})"
+        )
+
+
+def _classify_problems(config: Mapping) -> Iterable[str]:
+    classify = config["classify"]
+    if classify["task"] not in config["class_maps"]:
+        yield f"config key 'classify.task': {classify['task']} is not defined under 'class_maps'"
+    names = [Path(p).name for p in classify["records"]]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        yield (
+            f"config key 'classify.records': records share the file name(s) "
+            f"{', '.join(duplicated)}; outputs are named after it (results/classify/{{name}}/)"
+        )
+    for task in classify["annotation_symbols"]:
+        if task not in config["class_maps"]:
+            yield (
+                f"config key 'classify.annotation_symbols.{task}': {task} is not defined "
+                "under 'class_maps'"
+            )
+            continue
+        classes = set(config["class_maps"][task].values())
+        unknown = sorted(set(classify["annotation_symbols"][task]) - classes)
+        if unknown:
+            yield (
+                f"config key 'classify.annotation_symbols.{task}': {', '.join(unknown)} is not "
+                f"a class of task {task}"
+            )
+
+
+def config_problems(config: Mapping, base_dir: Path) -> list[str]:
+    """Every semantic problem of a schema-valid `config`; paths are relative to `base_dir`."""
+    problems: list[str] = []
+    try:
+        known = record_ids(base_dir / config["checksums"])
+    except ConfigError as error:
+        return [str(error)]
+    unknown = [r for r in config["records"] if r not in known]
+    if unknown:
+        problems.append(
+            f"config key 'records': unknown record id(s) {', '.join(unknown)}; valid ids are "
+            f"those listed in {config['checksums']} (config key 'checksums')"
+        )
+    missing_tasks = [t for t in config["tasks"] if t not in config["class_maps"]]
+    if missing_tasks:
+        problems.append(
+            f"config key 'tasks': {', '.join(missing_tasks)} not defined under 'class_maps'"
+        )
+    problems += _class_map_problems(config["class_maps"])
+    problems += _split_problems(config, known)
+    problems += _beat_window_problems(config, base_dir / config["data_dir"])
+    problems += _denoise_problems(config["denoise"])
+    if not missing_tasks:
+        problems += _balance_problems(config)
+    problems += _classify_problems(config)
+    umap = config["umap"]
+    if umap["n_neighbors"] >= umap["max_points"]:
+        problems.append(
+            f"config keys 'umap.n_neighbors' ({umap['n_neighbors']}) and 'umap.max_points' "
+            f"({umap['max_points']}): the neighbourhood must be smaller than the embedded beats"
+        )
+    for task, table in config["evaluation"]["paper_tables"].items():
+        if not (base_dir / table).is_file():
+            problems.append(f"config key 'evaluation.paper_tables.{task}': no such file {table}")
+    return problems
+
+
+def check_config(config: Mapping, base_dir: Path) -> None:
+    """Raise one ConfigError listing every problem of `config` (none: return quietly)."""
+    problems = config_problems(config, Path(base_dir))
+    if problems:
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+def device_problems(config: Mapping, cuda_available: bool) -> list[str]:
+    """Devices named in the config that this machine lacks (CUDA asked for, none present)."""
+    return [
+        f"config key '{key}': {config[section]['device']!r} asks for CUDA, but no CUDA device "
+        "is available on this machine (use 'auto' or 'cpu', or run where a GPU is)"
+        for section, key in (("train", "train.device"), ("evaluation", "evaluation.device"))
+        if str(config[section]["device"]).startswith("cuda") and not cuda_available
+    ]
