@@ -18,9 +18,9 @@ include: "workflow/rules/preprocess.smk"
 include: "workflow/rules/datasets.smk"
 include: "workflow/rules/training.smk"
 include: "workflow/rules/classify.smk"
+include: "workflow/rules/detection.smk"
 include: "workflow/rules/evaluation.smk"
 include: "workflow/rules/interpret.smk"
-# Last: it looks up the report items of the rules above.
 include: "workflow/rules/report.smk"
 
 

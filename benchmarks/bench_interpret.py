@@ -3,41 +3,70 @@
     nice -n 10 python benchmarks/bench_interpret.py [--test-beats 33000] [--classes 6]
         [--max-points 10000] [--background 100] [--profile-beats 30] [--misclassified 3]
 
-Builds a synthetic test set with MIT-BIH's class proportions (beats from tests/synthetic_ecg.py
-plus noise), a model of the default CNN config briefly trained on it so that predictions and
-confidences vary, then times what the rules embed_umap and explain_shap do (package calls and
-figures, no file I/O) on 2 torch threads. Defaults are config.yaml's. Targets on 2 CPU cores: UMAP
-stage within 60 s, SHAP stage (grid and profiles) within 120 s. Prints times and ratios to target.
+Builds a synthetic test set with MIT-BIH's class proportions (beat shapes as in
+tests/synthetic_ecg.py, plus noise), a model of config.yaml's CNN shape briefly trained on it so
+that predictions and confidences vary, then times what the rules embed_umap and explain_shap do
+(package calls and figures, no file I/O) on 2 torch threads. Defaults are config.yaml's. Targets
+on 2 CPU cores: UMAP stage within 60 s, SHAP stage (grid and profiles) within 120 s. Prints times
+and ratios to target.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "workflow" / "scripts"))
-sys.path.insert(0, str(ROOT / "tests"))
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "ecgbeats-numba-cache"))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+import yaml  # noqa: E402
 from matplotlib import pyplot as plt  # noqa: E402
 
 from ecgbeats import embedding, explanation, plots  # noqa: E402
 from ecgbeats.model import BeatCNN, CNNConfig, predict_proba  # noqa: E402
-from synthetic_ecg import beat_waveform  # noqa: E402
 
+# The workflow's CNN shape (config.yaml's model section).
+CONFIG = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
 # MIT-BIH beats per class of the ten-class task (NOR PB LBBB RBBB PAC PVC PFHB NEB AAPB VFB).
 MITDB_COUNTS = (75011, 7028, 8071, 7255, 2546, 7129, 982, 229, 150, 802)
 SYMBOLS = ("N", "/", "L", "R", "A", "V", "f", "j", "a", "F")
+# Per symbol: P amplitude, QRS amplitude, QRS width in s, T amplitude (tests/synthetic_ecg.py).
+SHAPES = {
+    "N": (0.15, 1.2, 0.030, 0.30),
+    "/": (0.00, 1.0, 0.050, -0.20),
+    "L": (0.12, 1.0, 0.070, -0.30),
+    "R": (0.12, 0.8, 0.060, 0.25),
+    "A": (0.25, 1.1, 0.030, 0.30),
+    "V": (0.00, -1.5, 0.080, 0.50),
+    "f": (0.05, 0.9, 0.045, 0.10),
+    "j": (0.00, 1.1, 0.035, 0.25),
+    "a": (0.25, 0.9, 0.060, 0.20),
+    "F": (0.05, -0.6, 0.060, 0.40),
+}
 UMAP_TARGET_S = 60.0
 SHAP_TARGET_S = 120.0
+
+
+def beat_waveform(symbol: str, fs: int = 360) -> np.ndarray:
+    """One synthetic beat of `symbol`, 0.8 s long, R peak at 0.3 s."""
+    p_amp, qrs_amp, qrs_width, t_amp = SHAPES[symbol]
+    t = np.arange(int(0.8 * fs)) / fs
+    r = 0.3
+
+    def bump(center: float, width: float, amplitude: float) -> np.ndarray:
+        return amplitude * np.exp(-0.5 * ((t - center) / width) ** 2)
+
+    return (
+        bump(r - 0.18, 0.025, p_amp)
+        + bump(r, qrs_width / 2.5, qrs_amp)
+        + bump(r - qrs_width, qrs_width / 4, -0.15 * abs(qrs_amp))
+        + bump(r + 0.25, 0.05, t_amp)
+    )
 
 
 def synthetic_set(n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -54,7 +83,7 @@ def synthetic_set(n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def quick_model(beats: np.ndarray, labels: np.ndarray, k: int) -> BeatCNN:
     torch.manual_seed(0)
-    model = BeatCNN(CNNConfig(n_classes=k))
+    model = BeatCNN(CNNConfig(n_classes=k, input_length=300, **CONFIG["model"]))
     optimiser = torch.optim.Adam(model.parameters(), 3e-3)
     x = torch.from_numpy(beats)
     y = torch.from_numpy(labels)
@@ -92,7 +121,14 @@ def main() -> None:
     features = embedding.extract_features(model, beats[chosen])
     points = embedding.umap_embedding(features, seed=0)
     embedding.embedding_table(
-        points, chosen, y_true[chosen], y_pred[chosen], probabilities[chosen], names
+        points,
+        chosen,
+        y_true[chosen],
+        y_pred[chosen],
+        probabilities[chosen],
+        names,
+        records=np.full(chosen.size, "bench"),
+        samples=chosen,
     )
     figures = {"umap": plots.umap_scatter(points, y_true[chosen], y_pred[chosen], names, "bench")}
     umap_s = time.perf_counter() - start

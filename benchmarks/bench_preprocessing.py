@@ -16,14 +16,18 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
+import yaml
 
-from ecgbeats.beats import beats_from_signal  # noqa: E402
-from ecgbeats.denoising import DenoisingOptions  # noqa: E402
-from ecgbeats.records import read_beat_annotations, read_recording  # noqa: E402
-from ecgbeats.resampling import TARGET_FS  # noqa: E402
+from ecgbeats.beats import BeatOptions, beats_from_signal
+from ecgbeats.denoising import DenoisingOptions
+from ecgbeats.records import read_beat_annotations, read_recording
+from ecgbeats.resampling import TARGET_FS
 
-LEADS = ["MLII", "V5", "V1", "V2", "V4"]
+# The workflow's settings (config.yaml): leads, denoising, beat window.
+CONFIG = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
+LEADS = CONFIG["leads"]
+DENOISING = DenoisingOptions(**CONFIG["denoise"])
+WINDOW = BeatOptions(**CONFIG["beats"])
 
 
 def process(path: Path) -> tuple[float, float, int]:
@@ -43,10 +47,10 @@ def process(path: Path) -> tuple[float, float, int]:
         recording.signal,
         recording.fs,
         samples,
-        denoising=DenoisingOptions(),
-        before=150,
-        after=150,
-        normalisation="zscore",
+        denoising=DENOISING,
+        before=WINDOW.before,
+        after=WINDOW.after,
+        normalisation=WINDOW.normalisation,
     )
     return read_s, time.perf_counter() - start, beat_set.beats.shape[0]
 

@@ -17,22 +17,24 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 os.environ.setdefault("NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "ecgbeats-numba-cache"))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "workflow" / "scripts"))
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+import yaml  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from ecgbeats.model import BeatCNN, CNNConfig, resolve_device  # noqa: E402
 from ecgbeats.training import TrainConfig, train_model  # noqa: E402
+
+# The workflow's settings (config.yaml) for whatever the command line does not set.
+CONFIG = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
 
 
 def matmul_flops(device: torch.device, size: int = 2048, seconds: float = 2.0) -> float:
@@ -104,12 +106,13 @@ def main() -> None:
 
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
-    extra = {}
+    shape = dict(CONFIG["model"])
     if args.channels:
-        extra["channels"] = tuple(args.channels)
+        shape["channels"] = tuple(args.channels)
     if args.hidden:
-        extra["hidden"] = tuple(args.hidden)
-    config = CNNConfig(n_classes=args.classes, **extra)
+        shape["hidden"] = tuple(args.hidden)
+    window = CONFIG["beats"]["before"] + CONFIG["beats"]["after"]
+    config = CNNConfig(n_classes=args.classes, input_length=window, **shape)
     rng = np.random.default_rng(0)
     beats = rng.standard_normal((args.samples, config.input_length), dtype=np.float32)
     labels = rng.integers(0, args.classes, args.samples)
@@ -123,10 +126,13 @@ def main() -> None:
     total_flops = flops * args.samples / args.batch_size
     # Two epochs, the second timed: like the bare loop, it runs after warm-up allocations.
     train_config = TrainConfig(
-        epochs=2,
-        batch_size=args.batch_size,
-        device=str(device),
-        bn_calibration_beats=args.bn_calibration_beats,
+        **CONFIG["train"]
+        | {
+            "epochs": 2,
+            "batch_size": args.batch_size,
+            "device": str(device),
+            "bn_calibration_beats": args.bn_calibration_beats,
+        }
     )
     # Interleaved repeats, best of each: on a shared machine this compares like with like.
     peaks, bares, epochs = [], [], []

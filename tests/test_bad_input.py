@@ -127,6 +127,11 @@ def offline(tmp_path: Path) -> dict:
     return {"download": {"base_url": closed_port_url(), "database": "mitdb/1.0.0"}}
 
 
+def missing_data_dir(tmp_path: Path) -> dict:
+    """A data folder that does not exist (records would be downloaded into it), offline."""
+    return {"data_dir": str(tmp_path / "missing" / "mitdb"), **offline(tmp_path)}
+
+
 def changed_byte(tmp_path: Path) -> dict:
     """A copy of the database in which one byte of 901.dat differs from the checksum list."""
     return {"data_dir": str(tmp_path / "data")}
@@ -152,9 +157,7 @@ CASES: dict[str, Case] = {
     "empty record list": Case({"records": []}, ("records", "should be non-empty")),
     "invalid value": Case({"denoise": {"threshold": "median"}}, ("threshold", "median")),
     "nonexistent data_dir": Case(
-        {"data_dir": "/nonexistent/mitdb"},
-        ("/nonexistent/mitdb", "config key 'data_dir'"),
-        prepare=offline,
+        {}, ("missing/mitdb", "existing local copy of the database"), prepare=missing_data_dir
     ),
     "checksum mismatch": Case(
         {},
@@ -166,9 +169,9 @@ CASES: dict[str, Case] = {
     "truncated signal file": Case(record_added("950"), ("record 950", "950.dat", "truncated")),
     "corrupt header": Case(record_added("951"), ("record 951", "951.hea")),
     "missing annotations offline": Case(
-        record_added("952"), ("952.atr", "config key 'data_dir'"), prepare=offline
+        record_added("952"), ("952.atr", "existing local copy of the database"), prepare=offline
     ),
-    "no usable lead": Case(record_added("953"), ("record 953", "config key 'leads'")),
+    "no usable lead": Case(record_added("953"), ("record 953", "none of the preferred leads")),
     "unusable sampling rate": Case(record_added("954"), ("record 954", "sampling rate 3")),
     "classify: missing record": Case(
         {"classify": {"records": ["/nonexistent/rec"]}},

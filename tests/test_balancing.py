@@ -7,11 +7,22 @@ import logging
 import numpy as np
 import pytest
 
-from ecgbeats.balancing import balance
+from ecgbeats.balancing import BalanceOptions, balance
 from ecgbeats.errors import InputError
-from ecgbeats.splits import intra_patient_split
+from ecgbeats.splits import IntraSplitOptions, intra_patient_split
 
 NAMES = ["N", "S", "V"]
+
+
+def options(
+    method: str = "smote",
+    sampling_strategy: str | dict[str, int] = "auto",
+    k_neighbors: int = 5,
+    seed: int = 0,
+) -> BalanceOptions:
+    return BalanceOptions(
+        method=method, sampling_strategy=sampling_strategy, k_neighbors=k_neighbors, seed=seed
+    )
 
 
 def dataset(counts: tuple[int, ...] = (120, 30, 12), seed: int = 0):
@@ -23,22 +34,22 @@ def dataset(counts: tuple[int, ...] = (120, 30, 12), seed: int = 0):
 
 def test_smote_raises_every_class_to_the_majority_and_keeps_originals_first() -> None:
     beats, labels = dataset()
-    result = balance(beats, labels, NAMES, method="smote", seed=1)
+    result = balance(beats, labels, NAMES, options("smote", seed=1))
     np.testing.assert_array_equal(np.bincount(result.labels), [120, 120, 120])
     np.testing.assert_array_equal(result.beats[: labels.size], beats)
     np.testing.assert_array_equal(result.labels[: labels.size], labels)
     assert result.is_synthetic.sum() == result.labels.size - labels.size
     assert result.beats.dtype == np.float32 and result.k_neighbors == 5
-    again = balance(beats, labels, NAMES, method="smote", seed=1)
+    again = balance(beats, labels, NAMES, options("smote", seed=1))
     np.testing.assert_array_equal(result.beats, again.beats)
 
 
 def test_smote_touches_only_the_training_part() -> None:
     beats, labels = dataset((300, 60, 30))
-    split = intra_patient_split(labels, NAMES, seed=0)
+    split = intra_patient_split(labels, NAMES, IntraSplitOptions(0.3, 0.1, seed=0))
     held_out = np.concatenate([split.validation, split.test])
     before = beats.copy()
-    result = balance(beats[split.train], labels[split.train], NAMES, seed=0)
+    result = balance(beats[split.train], labels[split.train], NAMES, options())
     np.testing.assert_array_equal(beats, before)  # dataset (validation/test beats) unchanged
     synthetic = result.beats[result.is_synthetic]
     assert synthetic.shape[0] > 0
@@ -60,7 +71,7 @@ def test_smote_touches_only_the_training_part() -> None:
 def test_small_class_lowers_k_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
     beats, labels = dataset((60, 20, 3))
     with caplog.at_level(logging.WARNING, logger="ecgbeats.balancing"):
-        result = balance(beats, labels, NAMES, k_neighbors=5)
+        result = balance(beats, labels, NAMES, options(k_neighbors=5))
     assert result.k_neighbors == 2
     assert "class V has only 3 training beats" in caplog.text
     np.testing.assert_array_equal(np.bincount(result.labels), [60, 60, 60])
@@ -69,28 +80,32 @@ def test_small_class_lowers_k_with_a_warning(caplog: pytest.LogCaptureFixture) -
 def test_single_sample_class_fails_naming_it() -> None:
     beats, labels = dataset((60, 20, 1))
     with pytest.raises(InputError, match="class V has a single training beat"):
-        balance(beats, labels, NAMES)
+        balance(beats, labels, NAMES, options())
 
 
 def test_random_class_weight_and_none() -> None:
     beats, labels = dataset()
-    rand = balance(beats, labels, NAMES, method="random", seed=0)
+    rand = balance(beats, labels, NAMES, options("random"))
     np.testing.assert_array_equal(np.bincount(rand.labels), [120, 120, 120])
     # Random over-sampling only repeats existing beats.
     originals = {b.tobytes() for b in beats}
     assert all(b.tobytes() in originals for b in rand.beats)
-    weighted = balance(beats, labels, NAMES, method="class_weight")
+    weighted = balance(beats, labels, NAMES, options("class_weight"))
     assert weighted.beats is beats and weighted.class_weights is not None
     np.testing.assert_allclose(weighted.class_weights, labels.size / (3 * np.array([120, 30, 12])))
-    plain = balance(beats, labels, NAMES, method="none")
+    plain = balance(beats, labels, NAMES, options("none"))
     assert plain.class_weights is None and plain.labels.size == labels.size
 
 
 def test_sampling_strategy_mapping_and_errors() -> None:
     beats, labels = dataset()
-    result = balance(beats, labels, NAMES, sampling_strategy={"V": 50})
+    result = balance(beats, labels, NAMES, options(sampling_strategy={"V": 50}))
     np.testing.assert_array_equal(np.bincount(result.labels), [120, 30, 50])
     with pytest.raises(InputError, match="unknown class 'X'"):
-        balance(beats, labels, NAMES, sampling_strategy={"X": 50})
-    with pytest.raises(InputError, match="balance.method"):
-        balance(beats, labels, NAMES, method="adasyn")
+        balance(beats, labels, NAMES, options(sampling_strategy={"X": 50}))
+    with pytest.raises(InputError, match="target 10 for class V is below its 12"):
+        balance(beats, labels, NAMES, options(sampling_strategy={"V": 10}))
+    with pytest.raises(InputError, match="unknown balancing sampling strategy 'most'"):
+        balance(beats, labels, NAMES, options(sampling_strategy="most"))
+    with pytest.raises(InputError, match="unknown balancing method 'adasyn'"):
+        options("adasyn")

@@ -1,11 +1,20 @@
 import numpy as np
 import pytest
 
-from ecgbeats.beats import beats_from_signal, normalise, rr_intervals, segment, window_fits
+from ecgbeats.beats import (
+    BeatOptions,
+    beats_from_signal,
+    normalise,
+    rr_intervals,
+    segment,
+    window_fits,
+)
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
 
-NO_DENOISING = DenoisingOptions(level=3, remove_approximation=False, remove_details=())
+NO_DENOISING = DenoisingOptions(
+    wavelet="db5", level=3, remove_approximation=False, remove_details=(), threshold="none"
+)
 
 
 def test_segment_takes_before_and_after_r_peak():
@@ -53,9 +62,18 @@ def test_zscore_and_minmax():
     assert np.isfinite(z).all() and np.isfinite(m).all()
 
 
-def test_unknown_normalisation_names_key():
-    with pytest.raises(InputError, match=r"beats\.normalisation"):
+def test_unknown_normalisation_is_named():
+    with pytest.raises(InputError, match="unknown beat normalisation 'robust'"):
         normalise(np.ones((1, 4)), "robust")  # type: ignore[arg-type]
+
+
+def test_beat_options_from_config_values():
+    options = BeatOptions(**{"before": "90", "after": 108, "normalisation": "minmax"})
+    assert (options.before, options.after, options.normalisation) == (90, 108, "minmax")
+    with pytest.raises(InputError, match="unknown beat normalisation 'robust'"):
+        BeatOptions(before=90, after=108, normalisation="robust")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="beat window of -1 samples before"):
+        BeatOptions(before=-1, after=108, normalisation="zscore")
 
 
 def test_unsorted_positions_rejected():

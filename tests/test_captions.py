@@ -21,8 +21,6 @@ CAPTIONS = sorted((REPO_ROOT / "workflow" / "report").glob("*.rst"))
 @pytest.mark.parametrize("caption", CAPTIONS, ids=[c.name for c in CAPTIONS])
 def test_caption_renders_from_config_and_wildcards(caption: Path):
     text = caption.read_text()
-    if caption.name == "report_table.rst":
-        pytest.skip("rendered by rule render_table, whose `caption` param every use has")
     assert "snakemake.params" not in text, f"{caption.name} reads params; use snakemake.config"
     config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
     wildcards = SimpleNamespace(task="six", split="intra", record="100", name="rec", table="t")

@@ -151,7 +151,7 @@ def test_missing_dat_offline_names_file_and_data_dir(
     run = snakemake(workdir, records, data_dir, checksum_file, base_url, keep_going=True)
     assert run.returncode != 0
     assert f"download of 900.dat from {base_url}{DATABASE}/900.dat failed" in run.stdout
-    assert "config key 'data_dir'" in run.stdout
+    assert "use an existing local copy of the database as the data folder" in run.stdout
     # The record's other files stay (the rule's outputs are flagged `update`), so do the other
     # record's results.
     assert sorted(p.name for p in data_dir.glob("900.*")) == ["900.atr", "900.hea"]

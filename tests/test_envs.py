@@ -40,7 +40,8 @@ def requirement_pins() -> dict[str, str]:
     pins = {}
     for line in (REPO / "requirements.txt").read_text().splitlines():
         line = line.split("#")[0].strip()
-        if line:
+        # `-e .`: the project itself (editable), not a pinned third-party package.
+        if line and not line.startswith("-e "):
             name, _, version = line.partition("==")
             assert version, f"requirements.txt: {line!r} is not pinned with =="
             pins[canonical(name)] = version.strip()
@@ -222,7 +223,7 @@ def test_every_rule_declares_threads_and_resources() -> None:
 
 # --- imports of a rule's script versus its env ----------------------------------------------
 
-LOCAL_TOP = {"_common", "ecgbeats"}
+LOCAL_TOP = {"ecgbeats"}
 
 
 def module_file(module: str) -> Path:
@@ -274,7 +275,7 @@ def module_imports(path: Path, member: str | None) -> list[ast.Import | ast.Impo
 def third_party_imports(script: Path) -> dict[str, str]:
     """Top-level third-party modules a script needs -> where the import is.
 
-    The script counts in full; a local module (ecgbeats, _common) counts with its module-level
+    The script counts in full; a local module (ecgbeats) counts with its module-level
     imports plus those inside the functions/classes the importer takes from it, so a lazy
     `import torch` in a helper only counts for scripts that use that helper.
     """
@@ -322,13 +323,15 @@ def import_to_distribution() -> dict[str, str]:
 
 
 def test_import_analysis_sees_lazy_and_transitive_imports(tmp_path: Path) -> None:
-    """The analysis itself: _common alone needs nothing (its torch import sits inside
+    """The analysis itself: ecgbeats.runtime alone needs nothing (its torch import sits inside
     set_torch_threads), using set_torch_threads needs torch, nested imports count."""
     script = tmp_path / "probe.py"
-    script.write_text("from _common import logged\nfrom ecgbeats.errors import InputError\n")
+    script.write_text(
+        "from ecgbeats.runtime import logged\nfrom ecgbeats.errors import InputError\n"
+    )
     assert set(third_party_imports(script)) == set()
     script.write_text(
-        "from _common import logged, set_torch_threads\n"
+        "from ecgbeats.runtime import logged, set_torch_threads\n"
         "def main():\n    import pandas as pd\n    from sklearn.metrics import f1_score\n"
     )
     assert set(third_party_imports(script)) == {"torch", "pandas", "sklearn"}

@@ -1,4 +1,5 @@
-"""SHAP of the CNN's logits: additivity, choice of representative beats, per-class profiles."""
+"""SHAP of the CNN's logits: additivity, choice of representative beats, per-class profiles;
+the explain_shap and plot_shap stages and their rules in the workflow."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ import pandas as pd
 import pytest
 import torch
 from matplotlib import pyplot as plt
+from test_artifacts_model import cnn_config, small_config, write_dataset, write_split
 from test_metrics import assert_png
 from torch import nn
 from workflow_runner import WorkflowCopy
 
 from ecgbeats import explanation, plots
+from ecgbeats.artifacts import PREDICTIONS, SHAP_VALUES, save_checkpoint
 from ecgbeats.errors import InputError
-from ecgbeats.model import BeatCNN, CNNConfig, predict_proba, save_checkpoint
+from ecgbeats.model import BeatCNN, predict_proba
+from ecgbeats.stages.explanation import ShapOptions, explain_shap
+from ecgbeats.stages.interpret_figures import plot_shap
 from helpers.library_inputs import library_sources
 from synthetic_ecg import beat_waveform
 
@@ -44,7 +49,7 @@ def trained() -> tuple[BeatCNN, np.ndarray, np.ndarray]:
     """A small BeatCNN trained until its logits are far from zero (additivity is then telling)."""
     torch.manual_seed(0)
     beats, labels = _beats(40, seed=0)
-    model = BeatCNN(CNNConfig(n_classes=6, channels=(4, 4, 8, 8, 8, 8), hidden=(16, 8, 8)))
+    model = BeatCNN(small_config(6, channels=(4, 4, 8, 8, 8, 8), hidden=(16, 8, 8)))
     optimiser = torch.optim.Adam(model.parameters(), 1e-2)
     x, y = torch.from_numpy(beats), torch.from_numpy(labels)
     for _ in range(40):
@@ -76,9 +81,34 @@ def test_additivity_error_detects_a_wrong_sum() -> None:
     assert explanation.additivity_error(values, outputs + 0.05, np.zeros(3))[0] > 1.0
 
 
+def test_additivity_policy_is_strict_for_deep_only(caplog: pytest.LogCaptureFixture) -> None:
+    values = np.ones((2, 10, 3))
+    outputs = np.full((2, 3), 10.0)
+    with caplog.at_level("INFO", logger="ecgbeats.explanation"):
+        residual = explanation.check_additivity("deep", values, outputs, np.zeros(3))
+    assert residual.shape == (2, 3) and np.allclose(residual, 0)
+    assert "additivity: largest" in caplog.text
+    with pytest.raises(RuntimeError, match="use the gradient explainer"):
+        explanation.check_additivity("deep", values, outputs + 0.05, np.zeros(3))
+    # Expected gradients add up only on average: reported, never refused.
+    residual = explanation.check_additivity("gradient", values, outputs + 0.05, np.zeros(3))
+    assert np.allclose(residual, -0.05)
+
+
+def test_model_outputs_are_float64_logits_for_any_batch_size(trained) -> None:  # noqa: ANN001
+    model, beats, _ = trained
+    with torch.no_grad():
+        expected = model(torch.from_numpy(beats[:23])).double().numpy()
+    for size in (1, 7, 23):
+        logits = explanation.model_outputs(model, beats[:23], batch_size=size)
+        assert logits.dtype == np.float64
+        np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(explanation.model_outputs(model, beats[:23]), expected)
+
+
 def test_deep_shap_of_a_default_size_model_adds_up() -> None:
     torch.manual_seed(1)
-    model = BeatCNN(CNNConfig(n_classes=10)).eval()
+    model = BeatCNN(cnn_config(10)).eval()
     with torch.no_grad():  # non-trivial BatchNorm statistics and larger outputs
         for module in model.modules():
             if isinstance(module, nn.BatchNorm1d):
@@ -140,7 +170,7 @@ def test_gradient_explainer_adds_up_approximately(trained) -> None:  # noqa: ANN
 
 def test_explain_rejects_unknown_explainers_and_reused_modules(trained) -> None:  # noqa: ANN001
     model, beats, _ = trained
-    with pytest.raises(InputError, match="shap.explainer"):
+    with pytest.raises(InputError, match="SHAP explainer must be one of"):
         explanation.explain(model, beats[:4], beats[:1], method="kernel")
 
     class Reuse(nn.Module):
@@ -205,7 +235,7 @@ def test_a_class_without_correct_predictions_gets_its_best_beat() -> None:
     assert selection.roles.tolist()[:2] == ["correct", "misclassified"]
     # Beat 3 is already a row; class 1's most confident other mistake is beat 4.
     assert selection.positions.tolist()[2:] == [4]
-    with pytest.raises(InputError, match="shap.misclassified"):
+    with pytest.raises(InputError, match="misclassified beats to explain must be >= 0"):
         explanation.representative_beats(y_true, y_pred, probabilities, -1)
 
 
@@ -226,6 +256,8 @@ def test_profile_positions_and_class_profiles() -> None:
     assert np.allclose(std_beat[2], beats[rows].std(0))
     assert counts.tolist() == [10, 10, 3, 0]
     assert np.isnan(mean_abs[3]).all()
+    with pytest.raises(InputError, match="profile beats per class must be >= 1"):
+        explanation.profile_positions(labels, per_class=0, seed=0)
     figure = plots.shap_profile(
         mean_abs, mean_beat, std_beat, counts, ["A", "B", "C", "D"], 150, "t"
     )
@@ -239,7 +271,7 @@ def test_background_positions() -> None:
     assert chosen.min() >= 0 and chosen.max() < 1000
     assert np.array_equal(chosen, explanation.background_positions(1000, 50, seed=2))
     assert explanation.background_positions(20, 50, seed=2).tolist() == list(range(20))
-    with pytest.raises(InputError, match="shap.background"):
+    with pytest.raises(InputError, match="SHAP background beats must be >= 1"):
         explanation.background_positions(20, 0, seed=2)
 
 
@@ -279,6 +311,111 @@ def test_plotting_code_is_no_input_of_the_computations(compute: str, figure: str
     assert not {"ecgbeats/model.py", "ecgbeats/explanation.py"} & _library_inputs(figure)
 
 
+def test_umap_and_shap_stages_do_not_depend_on_each_other() -> None:
+    assert "ecgbeats/explanation.py" not in _library_inputs("embed_umap.py")
+    assert "ecgbeats/embedding.py" not in _library_inputs("explain_shap.py")
+
+
+def _explained_inputs(directory: Path, trained) -> dict:  # noqa: ANN001 - fixture value
+    """Dataset, split, checkpoint and predictions of the trained fixture model."""
+    model, beats, labels = trained
+    names = ["NOR", "PB", "LBBB", "RBBB", "PAC", "PVC"]
+    order = np.random.default_rng(4).permutation(labels.size)
+    train, test = np.sort(order[:160]), np.sort(order[160:])
+    files = {
+        "dataset": write_dataset(directory / "six.npz", beats, labels, names),
+        "split": write_split(directory / "split.npz", train, [], test, names),
+        "predictions": directory / "predictions.npz",
+        "model": directory / "model.pt",
+    }
+    save_checkpoint(files["model"], model, names)
+    probabilities = predict_proba(model, beats[test])
+    PREDICTIONS.save(
+        files["predictions"],
+        index=test,
+        y_true=labels[test],
+        y_pred=probabilities.argmax(1),
+        probabilities=probabilities,
+        class_names=np.array(names),
+    )
+    return {"files": files, "train": train, "test": test, "probabilities": probabilities}
+
+
+SHAP_OPTIONS = ShapOptions(
+    explainer="deep",
+    background=12,
+    misclassified=2,
+    profile_beats=3,
+    gradient_samples=20,
+    seed=0,
+)
+
+
+def test_explain_shap_and_plot_shap_stages(trained, tmp_path: Path) -> None:  # noqa: ANN001
+    _, beats, labels = trained
+    inputs = _explained_inputs(tmp_path, trained)
+    files, test = inputs["files"], inputs["test"]
+    values = tmp_path / "interpret" / "shap_values.npz"
+    explain_shap(
+        files["dataset"],
+        files["split"],
+        files["predictions"],
+        files["model"],
+        values,
+        SHAP_OPTIONS,
+        r_peak=150,
+    )
+    saved = SHAP_VALUES.load(values)
+    assert saved["background_index"].size == 12
+    assert set(saved["background_index"].tolist()) <= set(inputs["train"].tolist())
+    assert str(saved["explainer"]) == "deep" and int(saved["r_peak"]) == 150
+    assert saved["grid_shap"].shape == (saved["grid_index"].size, 300, 6)
+    assert np.abs(saved["additivity_residual"]).max() < 1e-2
+    np.testing.assert_array_equal(saved["grid_beats"], beats[saved["grid_index"]])
+    assert set(saved["grid_index"].tolist()) <= set(test.tolist())
+    assert np.bincount(saved["profile_y_true"], minlength=6).max() <= 3
+    mean_abs, mean_beat, std_beat, counts = explanation.class_profiles(
+        saved["profile_shap"], beats[saved["profile_index"]], saved["profile_y_true"], 6
+    )
+    np.testing.assert_array_equal(saved["profile_counts"], counts)
+    np.testing.assert_allclose(saved["profile_mean_abs_shap"], mean_abs)
+    np.testing.assert_array_equal(labels[saved["profile_index"]], saved["profile_y_true"])
+
+    grid, profile = tmp_path / "grid.png", tmp_path / "profile.png"
+    plot_shap(values, grid, profile, task="six", split="intra")
+    assert_png(grid)
+    assert_png(profile)
+
+
+def test_explain_shap_refuses_inputs_out_of_date(trained, tmp_path: Path) -> None:  # noqa: ANN001
+    inputs = _explained_inputs(tmp_path, trained)
+    files = inputs["files"]
+    other = write_split(tmp_path / "other.npz", [0], [], [1], ["A", "B", "C", "D", "E", "F"])
+    with pytest.raises(InputError, match="other.npz: classes .* differ"):
+        explain_shap(
+            files["dataset"],
+            other,
+            files["predictions"],
+            files["model"],
+            tmp_path / "values.npz",
+            SHAP_OPTIONS,
+            r_peak=150,
+        )
+    names = ["NOR", "PB", "LBBB", "RBBB", "PAC", "PVC"]
+    far = write_split(tmp_path / "far.npz", [0, 999], [], [1], names)
+    with pytest.raises(InputError, match="far.npz: indexes outside the 240 rows"):
+        explain_shap(
+            files["dataset"],
+            far,
+            files["predictions"],
+            files["model"],
+            tmp_path / "values.npz",
+            SHAP_OPTIONS,
+            r_peak=150,
+        )
+    assert not (tmp_path / "values.npz").exists()
+
+
 def test_interpret_rules_run_in_the_workflow_on_the_test_config(tmp_path: Path) -> None:
     """embed_umap, explain_shap and their figure rules plot_umap and plot_shap through Snakemake
     with .test/config.yaml, from made-up upstream files (dataset, split, a briefly trained
@@ -290,19 +427,12 @@ def test_interpret_rules_run_in_the_workflow_on_the_test_config(tmp_path: Path) 
     order = rng.permutation(labels.size)
     train, test = np.sort(order[:100]), np.sort(order[100:])
     workflow.path("results/datasets").mkdir(parents=True)
-    np.savez_compressed(
-        workflow.path("results/datasets/six.npz"),
-        beats=beats,
-        labels=labels,
-        class_names=np.array(names),
-        records=np.array(["100"] * labels.size),
-        samples=np.arange(labels.size, dtype=np.int64) * 300,
-    )
+    write_dataset(workflow.path("results/datasets/six.npz"), beats, labels, names)
     base = workflow.path("results/intra/six")
     base.mkdir(parents=True)
-    np.savez(base / "split.npz", train=train, validation=np.zeros(0, np.int64), test=test)
+    write_split(base / "split.npz", train, [], test, names)
     torch.manual_seed(0)
-    model = BeatCNN(CNNConfig(n_classes=6))
+    model = BeatCNN(cnn_config(6))
     optimiser = torch.optim.Adam(model.parameters(), 1e-3)
     for _ in range(10):
         optimiser.zero_grad()

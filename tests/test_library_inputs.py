@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ from helpers.library_inputs import library_sources
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS_DIR = REPO_ROOT / "workflow" / "scripts"
-SCRIPTS = sorted(p.name for p in SCRIPTS_DIR.glob("*.py") if p.name != "_common.py")
+SCRIPTS = sorted(p.name for p in SCRIPTS_DIR.glob("*.py"))
 
 # Executes only the import statements of a script (the rest needs Snakemake), then prints the
 # local modules that Python loaded.
@@ -104,3 +105,27 @@ def test_every_script_rule_lists_its_library_sources():
     assert len(rules) >= 15
     for name, script, library in rules:
         assert library == script, f"rule {name} runs {script} but lists library({library!r})"
+
+
+def test_jobs_import_the_library_of_their_own_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """PYTHONPATH puts the checkout's scripts folder before any installed copy, once."""
+    from helpers.library_inputs import run_own_library
+
+    monkeypatch.setenv("PYTHONPATH", "/elsewhere")
+    run_own_library(tmp_path)
+    run_own_library(tmp_path)
+    assert os.environ["PYTHONPATH"].split(os.pathsep) == [str(tmp_path.resolve()), "/elsewhere"]
+    # A job's interpreter then finds this checkout's package first, even with one installed.
+    package = tmp_path / "ecgbeats"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    found = subprocess.run(
+        [sys.executable, "-c", "import ecgbeats; print(ecgbeats.__file__)"],
+        env={**os.environ},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert Path(found).parent == package.resolve()

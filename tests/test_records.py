@@ -25,8 +25,8 @@ def test_choose_lead_prefers_order_not_channel():
     assert choose_lead(["V5", "V2"], ["MLII", "V5", "V2"], "102") == 0
 
 
-def test_choose_lead_names_record_and_key():
-    with pytest.raises(InputError, match=r"record 102.*'leads'.*\['V5', 'V2'\]"):
+def test_choose_lead_names_record_and_leads():
+    with pytest.raises(InputError, match=r"record 102: none of .*\['MLII'\].*\['V5', 'V2'\]"):
         choose_lead(["V5", "V2"], ["MLII"], "102")
 
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
 from ecgbeats.errors import InputError
 from ecgbeats.splits import (
-    DS1_RECORDS,
-    DS2_RECORDS,
-    PACED_RECORDS,
+    InterSplitOptions,
+    IntraSplitOptions,
     class_count_table,
     inter_patient_split,
     intra_patient_split,
@@ -17,6 +18,41 @@ from ecgbeats.splits import (
 )
 
 NAMES = ["N", "S", "V"]
+# de Chazal, O'Dwyer and Reilly 2004, IEEE TBME 51(7): the standard inter-patient partition
+# (config.yaml's split.inter lists the same records).
+DS1_RECORDS: tuple[str, ...] = (
+    "101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122",
+    "124", "201", "203", "205", "207", "208", "209", "215", "220", "223", "230",
+)  # fmt: skip
+DS2_RECORDS: tuple[str, ...] = (
+    "100", "103", "105", "111", "113", "117", "121", "123", "200", "202", "210",
+    "212", "213", "214", "219", "221", "222", "228", "231", "232", "233", "234",
+)  # fmt: skip
+PACED_RECORDS: tuple[str, ...] = ("102", "104", "107", "217")
+
+
+def intra(
+    seed: int = 0, test_fraction: float = 0.3, validation_fraction: float = 0.1
+) -> IntraSplitOptions:
+    return IntraSplitOptions(
+        test_fraction=test_fraction, validation_fraction=validation_fraction, seed=seed
+    )
+
+
+def inter(
+    seed: int = 0,
+    validation_fraction: float = 0.1,
+    train_records: tuple[str, ...] = DS1_RECORDS,
+    test_records: tuple[str, ...] = DS2_RECORDS,
+    excluded_records: tuple[str, ...] = PACED_RECORDS,
+) -> InterSplitOptions:
+    return InterSplitOptions(
+        validation_fraction=validation_fraction,
+        seed=seed,
+        train_records=train_records,
+        test_records=test_records,
+        excluded_records=excluded_records,
+    )
 
 
 def assert_partition(split, n: int) -> None:
@@ -29,15 +65,15 @@ def assert_partition(split, n: int) -> None:
 
 def test_intra_split_is_stratified_disjoint_and_seeded() -> None:
     labels = np.repeat([0, 1, 2], [700, 200, 100])
-    split = intra_patient_split(labels, NAMES, test_fraction=0.3, validation_fraction=0.1, seed=3)
+    split = intra_patient_split(labels, NAMES, intra(seed=3))
     assert_partition(split, labels.size)
     assert split.train.size + split.validation.size + split.test.size == labels.size
     table = class_count_table(labels, split, NAMES)
     np.testing.assert_array_equal(table["test"], [210, 60, 30])
     np.testing.assert_array_equal(table["validation"], [49, 14, 7])
     np.testing.assert_array_equal(table["total"], [700, 200, 100])
-    again = intra_patient_split(labels, NAMES, seed=3)
-    other = intra_patient_split(labels, NAMES, seed=4)
+    again = intra_patient_split(labels, NAMES, intra(seed=3))
+    other = intra_patient_split(labels, NAMES, intra(seed=4))
     np.testing.assert_array_equal(split.test, again.test)
     assert not np.array_equal(split.test, other.test)
 
@@ -45,9 +81,9 @@ def test_intra_split_is_stratified_disjoint_and_seeded() -> None:
 def test_intra_split_names_a_class_too_small_or_absent() -> None:
     labels = np.repeat([0, 1, 2], [50, 2, 30])
     with pytest.raises(InputError, match=r"S \(2\)"):
-        intra_patient_split(labels, NAMES)
+        intra_patient_split(labels, NAMES, intra())
     with pytest.raises(InputError, match=r"V \(0\)"):
-        intra_patient_split(np.repeat([0, 1], [50, 30]), NAMES)
+        intra_patient_split(np.repeat([0, 1], [50, 30]), NAMES, intra())
 
 
 def synthetic_records(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -66,7 +102,7 @@ def synthetic_records(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def test_inter_split_keeps_patients_apart() -> None:
     labels, records = synthetic_records()
-    split = inter_patient_split(labels, records, NAMES, validation_fraction=0.2, seed=1)
+    split = inter_patient_split(labels, records, NAMES, inter(seed=1, validation_fraction=0.2))
     assert_partition(split, labels.size)
     parts = split_records(records, split)
     assert set(parts["test"]) == set(DS2_RECORDS)
@@ -88,7 +124,7 @@ def test_inter_split_reports_a_class_that_validation_cannot_have() -> None:
     labels[labels == 1] = 0
     labels[(records == "101")[:]] = np.where(np.arange((records == "101").sum()) < 5, 1, 0)
     labels[(records == "100")[:]] = np.where(np.arange((records == "100").sum()) < 5, 1, 0)
-    split = inter_patient_split(labels, records, NAMES, seed=2)
+    split = inter_patient_split(labels, records, NAMES, inter(seed=2))
     assert split.missing_in_validation == ("S",)
     assert "101" in split_records(records, split)["train"]
 
@@ -97,10 +133,10 @@ def test_inter_split_names_classes_absent_from_the_records() -> None:
     labels, records = synthetic_records()
     labels[np.isin(records, DS2_RECORDS) & (labels == 1)] = 0
     with pytest.raises(InputError, match=r"S have no beats in the test part \(records 100"):
-        inter_patient_split(labels, records, NAMES)
+        inter_patient_split(labels, records, NAMES, inter())
     labels, records = synthetic_records()
-    with pytest.raises(InputError, match="both"):
-        inter_patient_split(labels, records, NAMES, train_records=["101", "100"])
+    with pytest.raises(InputError, match="100 are both training and test records"):
+        inter_patient_split(labels, records, NAMES, inter(train_records=("101", "100")))
 
 
 @pytest.mark.mitdb
@@ -118,7 +154,7 @@ def test_inter_split_on_mitdb_annotations(mitdb_dir) -> None:  # noqa: ANN001 - 
         labels += kept
         records += [record] * len(kept)
     labels, records = np.array(labels), np.array(records)
-    split = inter_patient_split(labels, records, names, validation_fraction=0.1, seed=42)
+    split = inter_patient_split(labels, records, names, inter(seed=42))
     parts = split_records(records, split)
     assert set(parts["test"]) == set(DS2_RECORDS)
     assert not set(parts["validation"]) & set(parts["train"])
@@ -134,13 +170,14 @@ def test_inter_split_excludes_classes_only_in_left_out_records():
     names = ["NOR", "PB", "PVC"]
     records = np.array(["101"] * 4 + ["106"] * 4 + ["102"] * 4 + ["100"] * 4 + ["103"] * 4)
     labels = np.array([0, 0, 2, 2] * 2 + [1, 1, 0, 0] + [0, 2, 0, 2] * 2)
-    lists = {
-        "train_records": ["101", "106"],
-        "test_records": ["100", "103"],
-        "excluded_records": ["102"],
-        "validation_fraction": 0.4,
-    }
-    split = inter_patient_split(labels, records, names, seed=0, **lists)
+    options = InterSplitOptions(
+        train_records=["101", "106"],
+        test_records=["100", "103"],
+        excluded_records=["102"],
+        validation_fraction=0.4,
+        seed=0,
+    )
+    split = inter_patient_split(labels, records, names, options)
     assert split.excluded_classes == ("PB",)
     assert "PB" not in split.missing_in_validation
     used = np.concatenate([split.train, split.validation, split.test])
@@ -148,5 +185,26 @@ def test_inter_split_excludes_classes_only_in_left_out_records():
     # a class present in the used records but absent from the test records is still an error
     with pytest.raises(InputError, match="PVC"):
         inter_patient_split(
-            np.where(np.isin(records, ["100", "103"]), 0, labels), records, names, **lists
+            np.where(np.isin(records, ["100", "103"]), 0, labels), records, names, options
         )
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: intra(test_fraction=1.0), "test fraction of the intra-patient split"),
+        (lambda: intra(validation_fraction=0), "validation fraction of the intra-patient split"),
+        (lambda: inter(validation_fraction=-0.1), "validation fraction of the inter-patient"),
+    ],
+)
+def test_fractions_outside_zero_one_are_named(make: Callable[[], object], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        make()
+
+
+def test_inter_split_needs_training_and_test_records_in_the_dataset() -> None:
+    labels, records = synthetic_records()
+    with pytest.raises(InputError, match="at least 2 of its training records"):
+        inter_patient_split(labels, records, NAMES, inter(train_records=("101", "999")))
+    with pytest.raises(InputError, match="none of the inter-patient split's test records"):
+        inter_patient_split(labels, records, NAMES, inter(test_records=("999",)))

@@ -1,15 +1,19 @@
-"""ecgbeats.summary: the report's summary table and the TSV-to-HTML rendering."""
+"""ecgbeats.summary: the report's summary table; the summary_table stage (TSV and HTML view).
+
+The HTML views of TSV tables (ecgbeats.table_views) are tested in tests/test_report_tables.py."""
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from ecgbeats import summary
+from ecgbeats.artifacts import read_table, write_table
 from ecgbeats.errors import InputError
+from ecgbeats.stages.report import summary_table
 
 METRICS = ["accuracy", "precision", "recall", "f1", "roc_auc", "average_precision"]
 
@@ -73,44 +77,25 @@ def test_missing_averages_and_unknown_tasks_are_named():
         summary.summary_table({"six": six.drop(columns="support")})
 
 
-class TableParser(HTMLParser):
-    """Cells of the first HTML table, row by row, and its caption."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.rows: list[list[str]] = []
-        self.caption = ""
-        self._in: str | None = None
-
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "tr":
-            self.rows.append([])
-        if tag in ("td", "th", "caption"):
-            self._in = tag
-            if tag != "caption":
-                self.rows[-1].append("")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == self._in:
-            self._in = None
-
-    def handle_data(self, data: str) -> None:
-        if self._in == "caption":
-            self.caption += data
-        elif self._in:
-            self.rows[-1][-1] += data
-
-
-def test_table_html_holds_every_cell_rounded_and_escaped():
-    table = pd.DataFrame({"class": ["<b>N</b>", "NA"], "support": [3, 4], "f1": [0.123456, np.nan]})
-    page = summary.table_html(table, "metrics & more", digits=3)
-    assert page.startswith("<!DOCTYPE html>")
-    assert "<b>N</b>" not in page  # markup in cells is text, not HTML
-    parser = TableParser()
-    parser.feed(page)
-    assert parser.caption == "metrics & more"
-    assert parser.rows == [
-        ["class", "support", "f1"],
-        ["<b>N</b>", "3", "0.123"],
-        ["NA", "4", "NaN"],
+def test_summary_table_stage_reads_and_writes_the_tables(tmp_path: Path):
+    six = metrics_table(["NOR", "NA"], seed=0)  # a class called NA stays a class
+    aami = metrics_table(["N", "S"], seed=1)
+    paths = {name: tmp_path / f"{name}.tsv" for name in ("six", "aami", "paper")}
+    write_table(paths["six"], six, "%.6f")
+    write_table(paths["aami"], aami, "%.6f")
+    write_table(paths["paper"], comparison_table(six, {"NA": {"f1": 0.5}}), "%.4f")
+    output = tmp_path / "summary.tsv"
+    summary_table([paths["six"], paths["aami"]], ["six", "aami"], [paths["paper"]], ["six"], output)
+    table = read_table(output, text_columns=("class",))
+    assert list(table["class"]) == [
+        *("macro avg", "weighted avg", "NOR", "NA"),
+        *("macro avg", "weighted avg", "N", "S"),
     ]
+    indexed = table.set_index(["task", "class"])
+    assert indexed.loc[("six", "NA"), "f1_paper"] == 0.5
+    assert np.isnan(indexed.loc[("aami", "N"), "f1_paper"])
+    assert "NaN" in output.read_text()
+    page = output.with_suffix(".html").read_text()  # the report's view of the table
+    assert f"<caption>{output}</caption>" in page and page.count("macro avg") == 2
+    with pytest.raises(ValueError):  # one metrics table per task
+        summary_table([paths["six"]], ["six", "aami"], [], [], output)

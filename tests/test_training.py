@@ -1,28 +1,18 @@
-"""Training loop (determinism, model selection, history) and the split/train scripts."""
+"""Training loop (determinism, model selection, history); the rules' stages are in
+tests/test_stages_training.py."""
 
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
-import workflow_runner
 
 from ecgbeats.errors import InputError
-from ecgbeats.model import BeatCNN, CNNConfig, load_checkpoint, predict_proba
-from ecgbeats.training import (
-    HISTORY_COLUMNS,
-    TrainConfig,
-    calibrate_batch_norm,
-    train_model,
-    write_history,
-)
+from ecgbeats.model import BeatCNN, CNNConfig, predict_proba
+from ecgbeats.training import TrainConfig, calibrate_batch_norm, evaluate, train_model
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SCRIPTS = REPO_ROOT / "workflow" / "scripts"
 SMALL = {"channels": [4, 4, 8, 8, 8, 8], "hidden": [16, 8, 8], "kernel_size": 3, "dropout": 0.0}
 NAMES = ["NOR", "PVC", "PAC"]
 
@@ -37,26 +27,34 @@ def tiny_beats(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def small(n_classes: int = 3) -> CNNConfig:
-    return CNNConfig(n_classes=n_classes, **SMALL)
+    return CNNConfig(n_classes=n_classes, input_length=300, **SMALL)
+
+
+#: config.yaml's optimisation settings, apart from the epochs, batches and device of these tests.
+PAPER = {"learning_rate": 5e-4, "lr_step_epochs": 3, "lr_gamma": 0.9, "weight_decay": 0.0}
+
+
+def settings(**changes: object) -> TrainConfig:
+    """Training settings of these tests: every value given (TrainConfig has no defaults)."""
+    base = {"epochs": 1, "batch_size": 64, "seed": 0, "device": "cpu"}
+    return TrainConfig(**{**base, **PAPER, "bn_calibration_beats": 10240, **changes})
 
 
 def test_training_is_deterministic_on_cpu() -> None:
     x, y = tiny_beats()
-    config = TrainConfig(epochs=1, batch_size=64, seed=7, device="cpu")
+    config = settings(seed=7)
     first = train_model(x[:200], y[:200], x[200:], y[200:], small(), config).model.state_dict()
     second = train_model(x[:200], y[:200], x[200:], y[200:], small(), config).model.state_dict()
     assert all(torch.equal(first[k], second[k]) for k in first)
     other = train_model(
-        x[:200], y[:200], x[200:], y[200:], small(), TrainConfig(epochs=1, batch_size=64, seed=8)
+        x[:200], y[:200], x[200:], y[200:], small(), settings(seed=8)
     ).model.state_dict()
     assert not all(torch.equal(first[k], other[k]) for k in first)
 
 
 def test_history_learning_rate_and_best_epoch(caplog: pytest.LogCaptureFixture) -> None:
     x, y = tiny_beats(400)
-    config = TrainConfig(
-        epochs=6, batch_size=64, learning_rate=5e-3, lr_step_epochs=3, lr_gamma=0.5, seed=0
-    )
+    config = settings(epochs=6, learning_rate=5e-3, lr_step_epochs=3, lr_gamma=0.5)
     with caplog.at_level(logging.INFO, logger="ecgbeats.training"):
         result = train_model(x[:300], y[:300], x[300:], y[300:], small(), config)
     history = result.history
@@ -86,9 +84,25 @@ def test_batch_norm_calibration_matches_training_mode() -> None:
         np.testing.assert_allclose(model(x).numpy(), expected.numpy(), rtol=0.05, atol=0.02)
 
 
+def test_evaluate_sums_the_loss_over_batches() -> None:
+    x, y = tiny_beats(50)
+    torch.manual_seed(0)
+    model = BeatCNN(small()).train()
+    beats, labels = torch.from_numpy(x)[:, None, :], torch.from_numpy(y)
+    loss, accuracy, _ = evaluate(model, beats, labels, batch_size=7)
+    assert model.training  # evaluated in evaluation mode, the mode is restored
+    model.eval()
+    with torch.no_grad():
+        logits = model(beats)
+    expected = torch.nn.functional.cross_entropy(logits, labels).item()
+    assert loss == pytest.approx(expected, rel=1e-5)
+    assert accuracy == pytest.approx(float((logits.argmax(1) == labels).float().mean()))
+    assert evaluate(model, beats, labels, batch_size=50)[0] == pytest.approx(loss, rel=1e-5)
+
+
 def test_class_weights_change_training() -> None:
     x, y = tiny_beats()
-    config = TrainConfig(epochs=1, batch_size=64, seed=0)
+    config = settings()
     plain = train_model(x[:200], y[:200], x[200:], y[200:], small(), config)
     weighted = train_model(
         x[:200], y[:200], x[200:], y[200:], small(), config, class_weights=np.array([5, 1, 1.0])
@@ -101,84 +115,11 @@ def test_class_weights_change_training() -> None:
 def test_bad_settings_are_explained(monkeypatch: pytest.MonkeyPatch) -> None:
     x, y = tiny_beats(50)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
-    with pytest.raises(InputError, match="train.device"):
-        train_model(x, y, x, y, small(), TrainConfig(epochs=1, device="cuda"))
-    with pytest.raises(InputError, match="epochs must be >= 1"):
-        TrainConfig(epochs=0)
+    with pytest.raises(InputError, match="device 'cuda' requested for the model"):
+        train_model(x, y, x, y, small(), settings(device="cuda"))
+    with pytest.raises(InputError, match="training settings: epochs must be >= 1"):
+        settings(epochs=0)
+    with pytest.raises(TypeError):  # every setting is given: no defaults besides config.yaml
+        TrainConfig(epochs=1)  # type: ignore[call-arg]
     with pytest.raises(InputError, match="labels outside"):
-        train_model(x, y + 1, x, y, small(), TrainConfig(epochs=1))
-
-
-def test_write_history(tmp_path: Path) -> None:
-    row = dict.fromkeys(HISTORY_COLUMNS, 0.5) | {"epoch": 1}
-    write_history(str(tmp_path / "h.tsv"), [row, row | {"epoch": 2}])
-    table = pd.read_csv(tmp_path / "h.tsv", sep="\t")
-    assert list(table.columns) == list(HISTORY_COLUMNS) and table["epoch"].tolist() == [1, 2]
-
-
-class Named(list):
-    """Snakemake-like named list: by position, by name and as attributes."""
-
-    def __init__(self, **items: object):
-        super().__init__(items.values())
-        self.__dict__.update(items)
-
-
-class FakeSnakemake:
-    def __init__(self, rule: str, log: Path, input: Named, output: Named, params: Named):
-        self.rule, self.log, self.threads = rule, [str(log)], 1
-        self.input, self.output, self.params = input, output, params
-
-
-def run_script(name: str, smk: FakeSnakemake) -> None:
-    workflow_runner.run_script(SCRIPTS / name, smk)
-
-
-def test_split_and_train_scripts(tmp_path: Path) -> None:
-    """The two rules' scripts on a tiny dataset npz, with the repository's config sections."""
-    import yaml
-
-    config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
-    beats, labels = tiny_beats(240)
-    dataset = tmp_path / "dataset.npz"
-    np.savez_compressed(
-        dataset,
-        beats=beats,
-        labels=labels,
-        class_names=np.array(NAMES),
-        records=np.array(["100"] * labels.size),
-    )
-    split, counts = tmp_path / "split.npz", tmp_path / "counts.tsv"
-    run_script(
-        "split_dataset.py",
-        FakeSnakemake(
-            "split_dataset",
-            tmp_path / "split.log",
-            Named(dataset=str(dataset)),
-            Named(split=str(split), counts=str(counts)),
-            Named(scheme="intra", split=config["split"]["intra"]),
-        ),
-    )
-    table = pd.read_csv(counts, sep="\t", index_col="class")
-    assert table.loc["all", "total"] == labels.size
-    assert table.loc["all", "test"] == pytest.approx(0.3 * labels.size, abs=2)
-    model_path, history = tmp_path / "model.pt", tmp_path / "history.tsv"
-    train = config["train"] | {"epochs": 2, "batch_size": 64, "device": "cpu"}
-    run_script(
-        "train_model.py",
-        FakeSnakemake(
-            "train_model",
-            tmp_path / "train.log",
-            Named(dataset=str(dataset), split=str(split)),
-            Named(model=str(model_path), history=str(history)),
-            Named(balance=config["balance"], model=SMALL, train=train),
-        ),
-    )
-    model, names = load_checkpoint(model_path, expected_class_names=NAMES)
-    assert names == NAMES
-    assert len(pd.read_csv(history, sep="\t")) == 2
-    log = (tmp_path / "train.log").read_text()
-    assert "balancing (smote)" in log and "epoch 2/2" in log
-    with np.load(split) as parts:
-        test = parts["test"]
-    assert predict_proba(model, beats[test]).shape == (test.size, 3)
+        train_model(x, y + 1, x, y, small(), settings())

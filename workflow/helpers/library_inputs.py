@@ -14,12 +14,13 @@ fewer; tests/test_library_inputs.py checks it against what importing really load
 from __future__ import annotations
 
 import ast
+import os
 from functools import cache
 from pathlib import Path
 
 
 def _module_file(scripts_dir: Path, dotted: str) -> Path | None:
-    """The source file of a local module (`_common`, `ecgbeats`, `ecgbeats.beats`), or None."""
+    """The source file of a local module (`ecgbeats`, `ecgbeats.beats`), or None."""
     path = scripts_dir.joinpath(*dotted.split("."))
     if path.with_suffix(".py").is_file():
         return path.with_suffix(".py")
@@ -78,3 +79,16 @@ def library_sources(script: str | Path, scripts_dir: str | Path) -> list[str]:
     if not script.is_absolute() and script.parent == Path("."):
         script = scripts_dir / script
     return sorted(str(p) for p in _sources(script, scripts_dir))
+
+
+def run_own_library(scripts_dir: str | Path) -> None:
+    """Put `scripts_dir` first on PYTHONPATH, which the workflow's jobs inherit.
+
+    The jobs must run the library whose sources the rules track. Snakemake appends a script's
+    folder to sys.path after site-packages, so another installed `ecgbeats` (another
+    checkout's editable install, an old wheel) would win; PYTHONPATH comes before both.
+    """
+    own = str(Path(scripts_dir).resolve())
+    current = os.environ.get("PYTHONPATH", "")
+    if current.split(os.pathsep)[0] != own:
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [own, current]))

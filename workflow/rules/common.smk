@@ -16,7 +16,7 @@ from helpers.config_checks import (
     device_problems,
     read_checksums,
 )
-from helpers.library_inputs import library_sources
+from helpers.library_inputs import library_sources, run_own_library
 
 try:
     check_config(config, Path("."))
@@ -27,6 +27,9 @@ DATA_DIR = config["data_dir"].rstrip("/")
 RECORD_EXTENSIONS = (".hea", ".dat", ".atr")
 # Relative to the working directory: the inputs stay the same when the checkout moves.
 SCRIPTS_DIR = os.path.relpath(Path(workflow.basedir) / "workflow" / "scripts")
+
+# Jobs run the `ecgbeats` of this checkout, whatever else is installed (see the function).
+run_own_library(SCRIPTS_DIR)
 
 
 def library(script):
@@ -88,12 +91,15 @@ def record_digests(wildcards):
     return {
         name: digest
         for name, digest in CHECKSUMS.items()
-        if Path(name).stem == wildcards.record and Path(name).suffix in RECORD_EXTENSIONS
+        if Path(name).stem == wildcards.record
+        and Path(name).suffix in RECORD_EXTENSIONS
     }
 
 
 def all_record_digests(wildcards):
-    return {record: record_digests(SimpleNamespace(record=record)) for record in RECORDS}
+    return {
+        record: record_digests(SimpleNamespace(record=record)) for record in RECORDS
+    }
 
 
 # Target lists and input functions of the stages (kept here: Snakemake lint wants rule
@@ -152,6 +158,14 @@ def evaluation_targets():
         if task in config["evaluation"]["paper_tables"]:
             targets.append(f"{base}/paper_comparison.tsv")
     return targets
+
+
+def report_targets():
+    """The summary table of the configured split scheme (its HTML view comes with it).
+
+    Every other TSV report item and its HTML view are outputs of the stage targets' jobs.
+    """
+    return [f"results/{config['split']['scheme']}/summary.tsv"]
 
 
 def classify_targets():

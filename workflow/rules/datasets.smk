@@ -13,6 +13,12 @@ rule build_dataset:
             category="{task}",
             subcategory="data",
         ),
+        counts_html=report(
+            "results/datasets/{task}_class_counts.html",
+            caption="../report/class_counts.rst",
+            category="{task}",
+            subcategory="data",
+        ),
     log:
         "logs/datasets/{task}.log",
     benchmark:

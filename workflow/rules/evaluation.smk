@@ -15,6 +15,13 @@ rule evaluate_model:
             subcategory="evaluation",
             labels={"split": "{split}", "item": "metrics per class"},
         ),
+        metrics_html=report(
+            "results/{split}/{task}/metrics.html",
+            caption="../report/evaluation_metrics.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "table": "metrics per class"},
+        ),
         predictions="results/{split}/{task}/predictions.npz",
     log:
         "logs/evaluation/{split}/{task}/evaluate_model.log",
@@ -93,12 +100,19 @@ rule compare_with_paper:
         paper=lambda wildcards: config["evaluation"]["paper_tables"][wildcards.task],
         library=library("compare_with_paper.py"),
     output:
-        report(
+        comparison=report(
             "results/{split}/{task}/paper_comparison.tsv",
             caption="../report/evaluation_paper_comparison.rst",
             category="{task}",
             subcategory="evaluation",
             labels={"split": "{split}", "item": "comparison with the paper"},
+        ),
+        comparison_html=report(
+            "results/{split}/{task}/paper_comparison.html",
+            caption="../report/evaluation_paper_comparison.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "table": "comparison with the paper"},
         ),
     log:
         "logs/evaluation/{split}/{task}/compare_with_paper.log",

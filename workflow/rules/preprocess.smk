@@ -42,6 +42,12 @@ rule summarise_beats:
             category="data",
             subcategory="preprocessing",
         ),
+        table_html=report(
+            "results/datasets/beats_per_record.html",
+            caption="../report/beats_per_record.rst",
+            category="data",
+            subcategory="preprocessing",
+        ),
     log:
         "logs/preprocess/summarise_beats.log",
     benchmark:

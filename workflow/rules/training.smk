@@ -14,6 +14,13 @@ rule split_dataset:
             subcategory="training",
             labels={"split": "{split}", "item": "beats per class and part"},
         ),
+        counts_html=report(
+            "results/{split}/{task}/split_class_counts.html",
+            caption="../report/training_split_counts.rst",
+            category="{task}",
+            subcategory="training",
+            labels={"split": "{split}", "table": "beats per class and part"},
+        ),
     log:
         "logs/training/{split}/{task}/split_dataset.log",
     benchmark:
@@ -47,6 +54,13 @@ rule train_model:
             category="{task}",
             subcategory="training",
             labels={"split": "{split}", "item": "training history"},
+        ),
+        history_html=report(
+            "results/{split}/{task}/training_history.html",
+            caption="../report/training_history.rst",
+            category="{task}",
+            subcategory="training",
+            labels={"split": "{split}", "table": "training history"},
         ),
     log:
         "logs/training/{split}/{task}/train_model.log",

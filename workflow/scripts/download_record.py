@@ -1,18 +1,16 @@
-"""Snakemake glue: download the files of one record that are missing or fail their checksum."""
+"""Snakemake glue for ecgbeats.stages.data.download_record."""
 
 from pathlib import Path
 
-from _common import logged
-from ecgbeats.download import fetch_record, file_url, read_checksums
+from ecgbeats.download import DownloadOptions
+from ecgbeats.runtime import logged
+from ecgbeats.stages.data import download_record
 
-with logged(snakemake) as log:
-    record = snakemake.wildcards.record
-    directory = Path(snakemake.output[0]).parent
-    base_url, database = snakemake.params.base_url, snakemake.params.database
-    log.info("record %s: fetching from %s", record, file_url(base_url, database, ""))
-    fetched = fetch_record(
-        record, directory, read_checksums(snakemake.input.checksums), base_url, database
+params = snakemake.params
+with logged(snakemake.log, snakemake.rule):
+    download_record(
+        params.record,
+        snakemake.input.checksums,
+        Path(snakemake.output[0]).parent,
+        DownloadOptions(base_url=params.base_url, database=params.database),
     )
-    kept = sorted(set(map(Path, snakemake.output)) - set(fetched))
-    log.info("downloaded and verified: %s", ", ".join(p.name for p in fetched) or "nothing")
-    log.info("already present and verified: %s", ", ".join(p.name for p in kept) or "nothing")

@@ -1,17 +1,9 @@
-"""Snakemake glue: class-distribution bar chart of a task's dataset."""
+"""Snakemake glue for ecgbeats.stages.datasets_figures.plot_class_distribution."""
 
-import matplotlib.pyplot as plt
-import pandas as pd
+from ecgbeats.runtime import logged
+from ecgbeats.stages.datasets_figures import plot_class_distribution
 
-from _common import logged
-from ecgbeats.plots import class_distribution
-
-with logged(snakemake):
-    counts = pd.read_csv(snakemake.input.counts, sep="\t")
-    figure = class_distribution(
-        counts["class"].tolist(),
-        counts["beats"].to_numpy(),
-        f"Beats per class, task {snakemake.wildcards.task} ({counts.beats.sum():,} beats)",
+with logged(snakemake.log, snakemake.rule):
+    plot_class_distribution(
+        snakemake.input.counts, snakemake.output.figure, task=snakemake.params.task
     )
-    figure.savefig(snakemake.output.figure, dpi=150)
-    plt.close(figure)

@@ -25,6 +25,24 @@ STRATEGIES = ("auto", "not majority", "minority", "all")
 
 
 @dataclass(frozen=True)
+class BalanceOptions:
+    """How the training part is balanced: `method` (one of METHODS), imbalanced-learn's
+    `sampling_strategy` (a keyword of STRATEGIES or class name -> target beat count), SMOTE's
+    `k_neighbors` and the `seed` of the random draws."""
+
+    method: str
+    sampling_strategy: str | Mapping[str, int]
+    k_neighbors: int
+    seed: int
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise InputError(f"unknown balancing method {self.method!r} ({', '.join(METHODS)})")
+        if self.k_neighbors < 1:
+            raise InputError(f"SMOTE needs k_neighbors >= 1, got {self.k_neighbors}")
+
+
+@dataclass(frozen=True)
 class Balanced:
     """Training beats after balancing; `class_weights` (k,) only for method class_weight."""
 
@@ -42,22 +60,21 @@ def _strategy(
     if isinstance(sampling_strategy, str):
         if sampling_strategy not in STRATEGIES:
             raise InputError(
-                f"config key 'balance.sampling_strategy': {sampling_strategy!r} is not one of "
-                f"{', '.join(STRATEGIES)} or a mapping of class name to target count"
+                f"unknown balancing sampling strategy {sampling_strategy!r} (one of "
+                f"{', '.join(STRATEGIES)}, or a mapping of class name to target beat count)"
             )
         return sampling_strategy
     targets: dict[int, int] = {}
     for name, target in sampling_strategy.items():
         if name not in class_names:
             raise InputError(
-                f"config key 'balance.sampling_strategy': unknown class {name!r} "
-                f"(classes: {', '.join(class_names)})"
+                f"balancing targets: unknown class {name!r} (classes: {', '.join(class_names)})"
             )
         label = class_names.index(name)
         if int(target) < counts[label]:
             raise InputError(
-                f"config key 'balance.sampling_strategy': target {target} for class {name} is "
-                f"below its {counts[label]} training beats (over-sampling cannot remove beats)"
+                f"balancing target {target} for class {name} is below its {counts[label]} "
+                "training beats (over-sampling cannot remove beats)"
             )
         targets[label] = int(target)
     return targets
@@ -80,13 +97,10 @@ def balance(
     beats: np.ndarray,
     labels: np.ndarray,
     class_names: list[str],
-    method: str = "smote",
-    sampling_strategy: str | Mapping[str, int] = "auto",
-    k_neighbors: int = 5,
-    seed: int = 0,
+    options: BalanceOptions,
     excluded_classes: tuple[str, ...] = (),
 ) -> Balanced:
-    """Balance the training beats (n, L) with `method`; see the module docstring.
+    """Balance the training beats (n, L) as `options` say; see the module docstring.
 
     `excluded_classes` may have no training beats (the split left their records out); every other
     class must have some.
@@ -95,8 +109,7 @@ def balance(
     labels = np.asarray(labels).astype(np.int64, copy=False)
     if beats.ndim != 2 or beats.shape[0] != labels.shape[0]:
         raise InputError(f"beats {beats.shape} and labels {labels.shape} do not match")
-    if method not in METHODS:
-        raise InputError(f"config key 'balance.method': {method!r} is not one of {METHODS}")
+    method, seed = options.method, options.seed
     counts = np.bincount(labels, minlength=len(class_names))
     absent = [
         class_names[i]
@@ -115,20 +128,20 @@ def balance(
         weights[present] = compute_class_weight("balanced", classes=present, y=labels)
         return Balanced(beats, labels, original, class_weights=weights)
 
-    strategy = _strategy(sampling_strategy, class_names, counts)
+    strategy = _strategy(options.sampling_strategy, class_names, counts)
     if method == "random":
         sampler = RandomOverSampler(sampling_strategy=strategy, random_state=seed)
         used_k = None
     else:
         targets = _oversampled_labels(strategy, counts)
-        used_k = int(k_neighbors)
+        used_k = int(options.k_neighbors)
         if targets:
             smallest = min(targets, key=lambda i: counts[i])
             if counts[smallest] < 2:
                 raise InputError(
                     f"class {class_names[smallest]} has a single training beat: SMOTE needs at "
-                    "least two to interpolate; add records, drop the class, or use "
-                    "balance.method random or class_weight"
+                    "least two to interpolate; add records, drop the class, or balance with "
+                    "the method random or class_weight"
                 )
             if counts[smallest] <= used_k:
                 used_k = int(counts[smallest]) - 1
@@ -136,7 +149,7 @@ def balance(
                     "SMOTE: class %s has only %d training beats; k_neighbors lowered from %d to %d",
                     class_names[smallest],
                     counts[smallest],
-                    k_neighbors,
+                    options.k_neighbors,
                     used_k,
                 )
         sampler = SMOTE(sampling_strategy=strategy, k_neighbors=used_k, random_state=seed)

@@ -15,6 +15,29 @@ from ecgbeats.denoising import DenoisingOptions, denoise
 from ecgbeats.errors import InputError
 
 Normalisation = Literal["zscore", "minmax"]
+NORMALISATIONS: tuple[str, ...] = ("zscore", "minmax")
+
+
+@dataclass(frozen=True)
+class BeatOptions:
+    """The window cut around each R peak (samples before and after it) and its normalisation."""
+
+    before: int
+    after: int
+    normalisation: Normalisation
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "before", int(self.before))
+        object.__setattr__(self, "after", int(self.after))
+        if self.before < 0 or self.after < 0 or self.before + self.after < 1:
+            raise InputError(
+                f"beat window of {self.before} samples before and {self.after} after the R peak: "
+                "both must be >= 0 and the window at least one sample long"
+            )
+        if self.normalisation not in NORMALISATIONS:
+            raise InputError(
+                f"unknown beat normalisation {self.normalisation!r} ({' or '.join(NORMALISATIONS)})"
+            )
 
 
 @dataclass(frozen=True)
@@ -47,7 +70,7 @@ def segment(signal: np.ndarray, samples: np.ndarray, before: int, after: int) ->
     return np.asarray(signal)[samples[:, None] + offsets[None, :]]
 
 
-def normalise(beats: np.ndarray, method: Normalisation = "zscore") -> np.ndarray:
+def normalise(beats: np.ndarray, method: Normalisation) -> np.ndarray:
     """Per-beat normalisation (float32); a flat beat becomes all zeros instead of NaN."""
     beats = np.array(beats, dtype=np.float32)  # a copy: normalised in place below
     if method == "zscore":
@@ -57,7 +80,7 @@ def normalise(beats: np.ndarray, method: Normalisation = "zscore") -> np.ndarray
         beats -= beats.min(axis=1, keepdims=True)
         scale = beats.max(axis=1)
     else:
-        raise InputError(f"config key 'beats.normalisation': unknown method {method!r}")
+        raise InputError(f"unknown beat normalisation {method!r} ({' or '.join(NORMALISATIONS)})")
     flat = scale <= 1e-6
     beats /= np.where(flat, 1.0, scale)[:, None]
     beats[flat] = 0.0

@@ -35,8 +35,8 @@ def require_all_classes(labels: np.ndarray, names: list[str], task: str, where: 
     absent = [name for name, count in zip(names, counts, strict=True) if count == 0]
     if absent:
         raise InputError(
-            f"task {task}: class(es) {', '.join(absent)} have no beats in {where} "
-            f"(config keys 'records' and 'class_maps.{task}')"
+            f"task {task}: class(es) {', '.join(absent)} have no beats in {where}; add records "
+            "that hold them, or drop the classes from the task's class map"
         )
 
 

@@ -15,26 +15,24 @@ Threshold = Literal["none", "soft", "hard"]
 
 @dataclass(frozen=True)
 class DenoisingOptions:
-    """Which wavelet coefficients are removed or thresholded.
+    """Which wavelet coefficients are removed or thresholded (the workflow's `denoise` settings).
 
     Details are numbered as in the usual notation: D1 is the finest (highest frequency) level.
     """
 
-    wavelet: str = "db5"
-    level: int = 9
-    remove_approximation: bool = True
-    remove_details: tuple[int, ...] = (1, 2)
-    threshold: Threshold = "none"
+    wavelet: str
+    level: int
+    remove_approximation: bool
+    remove_details: tuple[int, ...]
+    threshold: Threshold
 
-    @classmethod
-    def from_mapping(cls, values: dict) -> DenoisingOptions:
-        return cls(
-            wavelet=values["wavelet"],
-            level=int(values["level"]),
-            remove_approximation=bool(values["remove_approximation"]),
-            remove_details=tuple(int(d) for d in values["remove_details"]),
-            threshold=values["threshold"],
-        )
+    def __post_init__(self) -> None:
+        # Lists from YAML become tuples, so the options stay hashable.
+        object.__setattr__(self, "level", int(self.level))
+        object.__setattr__(self, "remove_approximation", bool(self.remove_approximation))
+        object.__setattr__(self, "remove_details", tuple(int(d) for d in self.remove_details))
+        if self.threshold not in ("none", "soft", "hard"):
+            raise InputError(f"unknown denoising threshold {self.threshold!r} (none, soft or hard)")
 
 
 def band_edges_hz(fs: float, level: int) -> dict[str, tuple[float, float]]:
@@ -44,7 +42,7 @@ def band_edges_hz(fs: float, level: int) -> dict[str, tuple[float, float]]:
     return bands
 
 
-def denoise(signal: np.ndarray, options: DenoisingOptions = DenoisingOptions()) -> np.ndarray:
+def denoise(signal: np.ndarray, options: DenoisingOptions) -> np.ndarray:
     """Reconstruct `signal` from its wavelet decomposition without the removed coefficients.
 
     Works in float32: ample for ECG (11-bit ADC data) and about a third faster than float64.
@@ -79,17 +77,18 @@ def _check(options: DenoisingOptions, length: int) -> None:
     try:
         wavelet = pywt.Wavelet(options.wavelet)
     except ValueError as error:
-        raise InputError(f"config key 'denoise.wavelet': {error}") from error
+        raise InputError(f"denoising wavelet {options.wavelet!r}: {error}") from error
     bad = [d for d in options.remove_details if not 1 <= d <= options.level]
     if bad:
         raise InputError(
-            f"config key 'denoise.remove_details': levels {bad} outside 1..{options.level}"
+            f"denoising: detail levels {bad} to remove are outside 1..{options.level} "
+            f"(the decomposition has {options.level} levels)"
         )
     max_level = pywt.dwt_max_level(length, wavelet.dec_len)
     if options.level > max_level:
         raise InputError(
-            f"config key 'denoise.level': {options.level} levels need a longer signal "
-            f"({length} samples allow at most {max_level})"
+            f"denoising: a {options.level}-level decomposition needs a longer signal "
+            f"({length} samples allow at most {max_level} levels)"
         )
 
 

@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from wfdb.io.download import dl_full_file
@@ -20,8 +21,6 @@ from wfdb.io.download import dl_full_file
 from ecgbeats.errors import InputError
 
 RECORD_EXTENSIONS: tuple[str, ...] = (".hea", ".dat", ".atr")
-DEFAULT_BASE_URL = "https://physionet.org/files/"
-DEFAULT_DATABASE = "mitdb/1.0.0"
 
 _CHUNK_BYTES = 1 << 20
 _SHA256_LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
@@ -29,6 +28,14 @@ _SHA256_LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
 
 class DownloadError(InputError):
     """A download failed (network, server or corrupted transfer)."""
+
+
+@dataclass(frozen=True)
+class DownloadOptions:
+    """Where record files are downloaded from: ``<base_url>/<database>/<file name>``."""
+
+    base_url: str
+    database: str
 
 
 def read_checksums(path: str | Path) -> dict[str, str]:
@@ -70,8 +77,8 @@ def record_file_names(record: str, checksums: dict[str, str]) -> list[str]:
     unlisted = [name for name in names if name not in checksums]
     if unlisted:
         raise InputError(
-            f"record {record}: {', '.join(unlisted)} not listed in the checksum file "
-            "(config key 'checksums'); is the record id right?"
+            f"record {record}: {', '.join(unlisted)} not listed in the checksum file; is the "
+            "record id right?"
         )
     return names
 
@@ -80,9 +87,7 @@ def _expected(name: str, checksums: dict[str, str]) -> str:
     try:
         return checksums[name]
     except KeyError:
-        raise InputError(
-            f"{name} is not listed in the checksum file (config key 'checksums')"
-        ) from None
+        raise InputError(f"{name} is not listed in the checksum file") from None
 
 
 def verify_file(path: str | Path, checksums: dict[str, str]) -> str:
@@ -155,8 +160,8 @@ def fetch_files(
     names: Sequence[str],
     directory: str | Path,
     checksums: dict[str, str],
-    base_url: str = DEFAULT_BASE_URL,
-    database: str = DEFAULT_DATABASE,
+    base_url: str,
+    database: str,
     download: Callable[[str, str], None] = dl_full_file,
 ) -> list[Path]:
     """Download the files `names` into `directory` unless already present and verified.
@@ -169,9 +174,7 @@ def fetch_files(
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InputError(
-            f"cannot create the data folder {directory} (config key 'data_dir'): {error}"
-        ) from error
+        raise InputError(f"cannot create the data folder {directory}: {error}") from error
     fetched: list[Path] = []
     for name in names:
         expected = _expected(name, checksums)
@@ -187,16 +190,15 @@ def fetch_files(
             except OSError as error:  # requests' and wfdb's network errors are OSErrors
                 raise DownloadError(
                     f"download of {name} from {url} failed: {error}. Without network access, "
-                    "point the workflow at an existing local copy of the database with "
-                    "`--config data_dir=PATH` (config key 'data_dir'); it is verified against "
-                    "the checksum file (config key 'checksums')."
+                    "use an existing local copy of the database as the data folder; its files "
+                    "are verified against the checksum file."
                 ) from error
             actual = sha256_of(temporary)
             if actual != expected:
                 raise DownloadError(
                     f"downloaded {name} from {url} has SHA256 {actual}, expected {expected} "
                     f"(size {os.path.getsize(temporary)} bytes); the file was not kept. "
-                    "Check config keys 'download.base_url' and 'download.database'."
+                    "Check the download address (base URL and database)."
                 )
             os.replace(temporary, target)
         finally:
@@ -210,8 +212,8 @@ def fetch_record(
     record: str,
     directory: str | Path,
     checksums: dict[str, str],
-    base_url: str = DEFAULT_BASE_URL,
-    database: str = DEFAULT_DATABASE,
+    base_url: str,
+    database: str,
     download: Callable[[str, str], None] = dl_full_file,
 ) -> list[Path]:
     """Download the files of `record` that are missing or fail verification; see fetch_files."""

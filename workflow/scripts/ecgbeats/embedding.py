@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ecgbeats.artifacts import UMAP_COLUMNS
 from ecgbeats.errors import InputError
+from ecgbeats.model import batched_outputs
 
 LAYERS = ("hidden", "logits")
 
@@ -28,7 +30,7 @@ def class_quotas(counts: np.ndarray, cap: int) -> np.ndarray:
     """
     counts = np.asarray(counts, dtype=np.int64)
     if cap < 1:
-        raise InputError(f"config key 'umap.max_points' must be >= 1, got {cap}")
+        raise InputError(f"the cap on UMAP points must be >= 1, got {cap}")
     if counts.sum() <= cap:
         return counts.copy()
     quotas = np.zeros_like(counts)
@@ -63,31 +65,34 @@ def cap_points(labels: np.ndarray, cap: int, seed: int) -> np.ndarray:
 
 
 def extract_features(
-    model: torch.nn.Module, beats: np.ndarray, layer: str = "hidden", batch_size: int = 4096
+    model: torch.nn.Module,
+    beats: np.ndarray,
+    layer: str = "hidden",
+    batch_size: int = 4096,
+    device: str | torch.device = "cpu",
 ) -> np.ndarray:
     """Activations (n, d) float32 of `beats` (n, L) at `layer` (``hidden`` or ``logits``).
 
     ``hidden`` is the model's ``features`` method: the last hidden fully connected layer.
     """
     if layer not in LAYERS:
-        raise InputError(f"config key 'umap.layer' must be one of {LAYERS}, got {layer!r}")
+        raise InputError(f"the layer to embed must be one of {LAYERS}, got {layer!r}")
     beats = np.asarray(beats, dtype=np.float32)
     if beats.ndim != 2:
         raise InputError(f"beats must be shaped (n, length), got {beats.shape}")
-    function = model.features if layer == "hidden" else model.forward
-    was_training = model.training
-    model.eval()
-    parts = []
-    try:
-        with torch.inference_mode():
-            for start in range(0, beats.shape[0], batch_size):
-                chunk = torch.from_numpy(np.ascontiguousarray(beats[start : start + batch_size]))
-                parts.append(function(chunk[:, None, :]).float().cpu().numpy())
-    finally:
-        model.train(was_training)
-    if not parts:
-        return np.zeros((0, 0), dtype=np.float32)
-    return np.concatenate(parts).astype(np.float32, copy=False)
+    features = batched_outputs(model, beats, batch_size, device, _LAYER_OUTPUTS[layer])
+    return features.astype(np.float32, copy=False)
+
+
+def _hidden(model: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
+    return model.features(batch).float()
+
+
+def _logits(model: torch.nn.Module, batch: torch.Tensor) -> torch.Tensor:
+    return model(batch).float()
+
+
+_LAYER_OUTPUTS = {"hidden": _hidden, "logits": _logits}
 
 
 def umap_embedding(
@@ -111,7 +116,7 @@ def umap_embedding(
     if features.ndim != 2 or n < 3:
         raise InputError(f"UMAP needs at least 3 beats with features, got shape {features.shape}")
     if n_neighbors < 2:
-        raise InputError(f"config key 'umap.n_neighbors' must be >= 2, got {n_neighbors}")
+        raise InputError(f"UMAP needs at least 2 neighbours per point, got {n_neighbors}")
     # umap-learn requires n_neighbors < n; small test sets get a smaller neighbourhood.
     neighbours = int(min(n_neighbors, n - 1))
     try:
@@ -121,7 +126,7 @@ def umap_embedding(
             .kneighbors(features)
         )
     except ValueError as error:
-        raise InputError(f"config key 'umap.metric': {error}") from error
+        raise InputError(f"UMAP distance metric {metric!r}: {error}") from error
     reducer = umap.UMAP(
         n_components=2,
         n_jobs=1,  # what a random_state implies anyway; said explicitly to avoid a warning
@@ -146,22 +151,21 @@ def embedding_table(
     y_pred: np.ndarray,
     probabilities: np.ndarray,
     class_names: Sequence[str],
-    records: np.ndarray | None = None,
-    samples: np.ndarray | None = None,
+    records: np.ndarray,
+    samples: np.ndarray,
 ) -> pd.DataFrame:
-    """One row per embedded beat: its origin, 2-D position, true and predicted class."""
+    """One row per embedded beat (columns ecgbeats.artifacts.UMAP_COLUMNS): its origin, 2-D
+    position, true and predicted class, whether they agree, the predicted class's probability."""
     names = np.asarray([str(c) for c in class_names])
     y_true = np.asarray(y_true, dtype=np.int64)
     y_pred = np.asarray(y_pred, dtype=np.int64)
     table = pd.DataFrame({"dataset_index": np.asarray(index, dtype=np.int64)})
-    if records is not None:
-        table["record"] = np.asarray(records).astype(str)
-    if samples is not None:
-        table["sample"] = np.asarray(samples, dtype=np.int64)
+    table["record"] = np.asarray(records).astype(str)
+    table["sample"] = np.asarray(samples, dtype=np.int64)
     table["umap_1"] = embedding[:, 0]
     table["umap_2"] = embedding[:, 1]
     table["true_class"] = names[y_true]
     table["predicted_class"] = names[y_pred]
     table["correct"] = y_true == y_pred
     table["confidence"] = np.asarray(probabilities)[np.arange(len(y_pred)), y_pred]
-    return table
+    return table[list(UMAP_COLUMNS)]

@@ -1,4 +1,5 @@
-"""The one exception type for bad input: its message names the record, file or config key."""
+"""The one exception type for bad input: its message names the record or file and the setting in
+plain words (the workflow's config checks are the ones that name config keys)."""
 
 
 class InputError(ValueError):

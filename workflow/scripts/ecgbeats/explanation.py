@@ -8,12 +8,14 @@ time equal ``logit(beat) - mean logit over the background``.
 
 Explainers: ``deep`` (shap.DeepExplainer, DeepLIFT rescale rule, additive up to float32
 rounding) and ``gradient`` (shap.GradientExplainer, expected gradients, additive only in
-expectation over its random samples).
+expectation over its random samples). :func:`check_additivity` holds the policy: residuals are
+reported for both, and the deep explainer's values must add up within the tolerance.
 """
 
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -22,6 +24,9 @@ import torch
 from torch import nn
 
 from ecgbeats.errors import InputError
+from ecgbeats.model import batched_outputs
+
+logger = logging.getLogger(__name__)
 
 EXPLAINERS = ("deep", "gradient")
 # DeepSHAP additivity holds up to float32 rounding: |sum(shap) - (f(x) - E f)| must stay within
@@ -95,8 +100,7 @@ def _check_single_use(model: nn.Module, sample: torch.Tensor) -> None:
     if reused:
         raise InputError(
             f"the model calls module(s) {', '.join(reused)} more than once per forward pass; "
-            "shap's DeepExplainer needs one module instance per use (config key 'shap.explainer': "
-            "use 'gradient')"
+            "shap's DeepExplainer needs one module instance per use (use the gradient explainer)"
         )
 
 
@@ -108,14 +112,16 @@ def _as_input(beats: np.ndarray) -> torch.Tensor:
 
 
 def model_outputs(model: nn.Module, beats: np.ndarray, batch_size: int = 4096) -> np.ndarray:
-    """Logits (n, k) float64 of `beats` (n, L) in evaluation mode."""
-    model.eval()
-    x = _as_input(beats)
-    with torch.no_grad():
-        parts = [
-            model(x[s : s + batch_size]).double().numpy() for s in range(0, len(x), batch_size)
-        ]
-    return np.concatenate(parts) if parts else np.zeros((0, 0))
+    """Logits (n, k) float64 of `beats` (n, L) in evaluation mode (on the CPU)."""
+    beats = np.asarray(beats, dtype=np.float32)
+    if beats.ndim != 2:
+        raise InputError(f"beats must be shaped (n, length), got {beats.shape}")
+    logits = batched_outputs(model, beats, batch_size, "cpu", _double_logits)
+    return logits.astype(np.float64, copy=False)
+
+
+def _double_logits(model: nn.Module, batch: torch.Tensor) -> torch.Tensor:
+    return model(batch).double()
 
 
 def explain(
@@ -136,9 +142,9 @@ def explain(
     import shap  # imported here: slow to import, and only this stage needs it
 
     if method not in EXPLAINERS:
-        raise InputError(f"config key 'shap.explainer' must be one of {EXPLAINERS}, got {method!r}")
+        raise InputError(f"the SHAP explainer must be one of {EXPLAINERS}, got {method!r}")
     if len(background) < 1:
-        raise InputError("config key 'shap.background': the background needs at least one beat")
+        raise InputError("SHAP needs at least one background beat")
     prepared = prepare_for_shap(model)
     if method == "deep":
         _check_single_use(prepared, _as_input(background[:1]))
@@ -193,10 +199,38 @@ def additivity_error(
     return ratio, residual
 
 
+def check_additivity(
+    method: str, values: np.ndarray, outputs: np.ndarray, expected: np.ndarray
+) -> np.ndarray:
+    """Residuals (n, m) of SHAP additivity (see :func:`additivity_error`), logged.
+
+    DeepSHAP is exact up to rounding: beyond the tolerance it has met an operation it cannot
+    attribute through, and a RuntimeError says so. Expected gradients add up only on average
+    over their samples, so the ``gradient`` explainer's residuals are only reported.
+    """
+    ratio, residual = additivity_error(values, outputs, expected)
+    largest = float(np.abs(residual).max()) if residual.size else 0.0
+    logger.info(
+        "additivity: largest |sum(SHAP) - (logit - expected)| = %.3g logits, %.3g of the "
+        "tolerance (%g + %g * |logit - expected|)",
+        largest,
+        ratio,
+        ADDITIVITY_ATOL,
+        ADDITIVITY_RTOL,
+    )
+    if method == "deep" and ratio > 1:
+        raise RuntimeError(
+            f"DeepExplainer's SHAP values do not add up to the logits (largest gap "
+            f"{largest:.3g}); the model has an operation shap cannot attribute through (use the "
+            "gradient explainer)"
+        )
+    return residual
+
+
 def background_positions(n_train: int, size: int, seed: int) -> np.ndarray:
     """Sorted positions of a uniform random subset of `size` training beats (all when fewer)."""
     if size < 1:
-        raise InputError(f"config key 'shap.background' must be >= 1, got {size}")
+        raise InputError(f"the number of SHAP background beats must be >= 1, got {size}")
     if n_train < 1:
         raise InputError("the training split is empty: no background beats for SHAP")
     rng = np.random.default_rng(seed)
@@ -231,7 +265,9 @@ def representative_beats(
     if not (len(y_true) == len(y_pred) == len(probabilities)):
         raise InputError("predictions: y_true, y_pred and probabilities differ in length")
     if n_misclassified < 0:
-        raise InputError(f"config key 'shap.misclassified' must be >= 0, got {n_misclassified}")
+        raise InputError(
+            f"the number of misclassified beats to explain must be >= 0, got {n_misclassified}"
+        )
     confidence = probabilities[np.arange(len(y_pred)), y_pred]
     positions: list[int] = []
     roles: list[str] = []
@@ -259,7 +295,7 @@ def representative_beats(
 def profile_positions(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
     """Up to `per_class` random positions of each class, grouped by class in class order."""
     if per_class < 1:
-        raise InputError(f"config key 'shap.profile_beats' must be >= 1, got {per_class}")
+        raise InputError(f"SHAP profile beats per class must be >= 1, got {per_class}")
     labels = np.asarray(labels, dtype=np.int64)
     rng = np.random.default_rng(seed)
     chosen = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
+from ecgbeats.artifacts import HISTORY_METRICS, HISTORY_PARTS, read_table
 from ecgbeats.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -209,7 +211,12 @@ def pr_curves(
     return curves
 
 
-def read_paper_table(path: str) -> pd.DataFrame:
+def read_metrics_table(path: str | Path) -> pd.DataFrame:
+    """A metrics table as written by the evaluation (:func:`classification_table` rows)."""
+    return read_table(path, text_columns=("class",), required=("class", "support", *METRICS))
+
+
+def read_paper_table(path: str | Path) -> pd.DataFrame:
     """Read a reference table of the paper (TSV, ``#`` comment lines, ``class`` + metric columns).
 
     Empty cells (values the paper does not report) become NaN.
@@ -269,26 +276,22 @@ def compare_with_paper(ours: pd.DataFrame, paper: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-#: Per-epoch columns a training history must have, as ``{part}_{metric}``.
-HISTORY_METRICS: dict[str, str] = {
-    "loss": "loss",
-    "accuracy": "accuracy",
-    "macro F1": "macro_f1",
-}
-HISTORY_PARTS = ("train", "validation")
+#: How the figures name the per-epoch metrics of a training history (ecgbeats.artifacts).
+HISTORY_LABELS: dict[str, str] = {"loss": "loss", "accuracy": "accuracy", "macro_f1": "macro F1"}
 
 
 def training_history_series(
     history: pd.DataFrame, source: str = "history"
 ) -> tuple[np.ndarray, dict[str, tuple[np.ndarray, np.ndarray]], int | None]:
-    """Epochs, {metric name: (train, validation)} and the best epoch of a training history.
+    """Epochs, {metric label: (train, validation)} and the best epoch of a training history
+    (as read by ecgbeats.artifacts.read_history).
 
     The best epoch is the one whose weights training keeps (ecgbeats.training): the highest
     validation macro-F1, ties broken by the lower validation loss, then by the earlier epoch.
     None when no epoch has a validation macro-F1 (e.g. an empty validation part).
     """
     required = ["epoch"] + [
-        f"{part}_{column}" for column in HISTORY_METRICS.values() for part in HISTORY_PARTS
+        f"{part}_{metric}" for metric in HISTORY_METRICS for part in HISTORY_PARTS
     ]
     missing = [c for c in required if c not in history.columns]
     if missing:
@@ -300,10 +303,10 @@ def training_history_series(
         raise InputError(f"training history {source}: no epoch rows")
     epoch = history["epoch"].to_numpy()
     series = {
-        name: tuple(
-            history[f"{part}_{column}"].to_numpy(dtype=np.float64) for part in HISTORY_PARTS
+        HISTORY_LABELS[metric]: tuple(
+            history[f"{part}_{metric}"].to_numpy(dtype=np.float64) for part in HISTORY_PARTS
         )
-        for name, column in HISTORY_METRICS.items()
+        for metric in HISTORY_METRICS
     }
     f1 = np.nan_to_num(series["macro F1"][1], nan=-np.inf)
     loss = np.nan_to_num(series["loss"][1], nan=np.inf)

@@ -1,16 +1,26 @@
-"""The 1D CNN beat classifier of Wang et al. 2024, its checkpoints and batched prediction.
+"""The 1D CNN beat classifier of Wang et al. 2024, batched inference, and loading a checkpoint.
 
 Architecture: six convolutions (kernel 3, padding 1), each followed by BatchNorm1d and ReLU, with
 MaxPool1d(2, 2) after convolutions 2, 4 and 6; then four fully connected layers (three hidden with
 ReLU and optional dropout, one output). ``forward`` returns logits; softmax is applied by
 ``predict_proba`` (and implicitly by the cross-entropy loss during training).
 
-Checkpoints are plain dicts ``{"state_dict", "config", "class_names"}`` of tensors, numbers,
-strings and lists, so they load with ``torch.load(weights_only=True)`` (no pickled code).
+Every batched forward pass over many beats (prediction, features, SHAP's logits, training's
+validation and BatchNorm calibration) goes through :func:`batched_outputs`. The checkpoint file
+itself (``model.pt``) is read and written by ecgbeats.artifacts; :func:`load_model` rebuilds
+the model from it.
+
+Widths (config.yaml ``model``) were chosen by measurement on 2 CPU cores
+(benchmarks/bench_training.py and a 4-epoch run on 10 MIT-BIH records, six classes): channels
+16, 16, 32, 32, 64, 64 and hidden 128, 64, 32 cost 5.3 MFLOP per beat forward (15.8 per
+training step) and reach test macro-F1 0.979; halving every width trains 3x faster but only
+reaches 0.934, doubling it gains 0.007 for 4x the FLOPs. Narrow early convolutions keep the
+cost low where the sequence is long (300, 150 samples); width is cheaper after pooling.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -18,17 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ecgbeats.artifacts import load_checkpoint
 from ecgbeats.errors import InputError
-
-# Defaults chosen by measurement on 2 CPU cores (benchmarks/bench_training.py and a 4-epoch run
-# on 10 MIT-BIH records, six classes): these widths cost 5.3 MFLOP per beat forward (15.8 per
-# training step) and reach test macro-F1 0.979; halving every width trains 3x faster but only
-# reaches 0.934, doubling it gains 0.007 for 4x the FLOPs. Narrow early convolutions keep the
-# cost low where the sequence is long (300, 150 samples); width is cheaper after pooling.
-DEFAULT_CHANNELS: tuple[int, ...] = (16, 16, 32, 32, 64, 64)
-DEFAULT_HIDDEN: tuple[int, ...] = (128, 64, 32)
-
-CHECKPOINT_KEYS = ("state_dict", "config", "class_names")
 
 
 @dataclass(frozen=True)
@@ -36,11 +37,11 @@ class CNNConfig:
     """Shape of a :class:`BeatCNN`; stored in every checkpoint."""
 
     n_classes: int
-    input_length: int = 300
-    channels: tuple[int, ...] = DEFAULT_CHANNELS
-    hidden: tuple[int, ...] = DEFAULT_HIDDEN
-    kernel_size: int = 3
-    dropout: float = 0.0
+    input_length: int
+    channels: tuple[int, ...]
+    hidden: tuple[int, ...]
+    kernel_size: int
+    dropout: float
 
     def __post_init__(self) -> None:
         # Lists from YAML or from a checkpoint become tuples so the config stays hashable.
@@ -62,7 +63,7 @@ class CNNConfig:
         if not 0.0 <= self.dropout < 1.0:
             problems.append(f"dropout must be in [0, 1), got {self.dropout}")
         if problems:
-            raise InputError("model config (config key 'model'): " + "; ".join(problems))
+            raise InputError("CNN model settings: " + "; ".join(problems))
 
     @property
     def flat_length(self) -> int:
@@ -138,12 +139,60 @@ def resolve_device(device: str | torch.device) -> torch.device:
         raise InputError(f"unknown device {name!r} (use auto, cpu or cuda)") from error
     if resolved.type == "cuda" and not torch.cuda.is_available():
         raise InputError(
-            f"device {name!r} requested (config key 'train.device') but CUDA is not available "
-            "in this torch build or machine; use 'auto' or 'cpu'"
+            f"device {name!r} requested for the model but CUDA is not available in this torch "
+            "build or machine; use 'auto' or 'cpu'"
         )
     if resolved.type not in ("cpu", "cuda"):
         raise InputError(f"unsupported device {name!r} (use auto, cpu or cuda)")
     return resolved
+
+
+def batched_outputs(
+    model: nn.Module,
+    beats: np.ndarray | torch.Tensor,
+    batch_size: int,
+    device: str | torch.device,
+    fn: Callable[[nn.Module, torch.Tensor], torch.Tensor] | None = None,
+    *,
+    train: bool = False,
+) -> np.ndarray:
+    """``fn(model, batch)`` (default: the logits) of `beats` in batches, rows concatenated.
+
+    `beats` are (n, L) numpy beats (converted batch by batch to float32, shaped (b, 1, L)) or a
+    tensor already shaped for the model; batches of `batch_size` run on `device` (the model is
+    moved there) without autograd, in evaluation mode, or in training mode with `train` (BatchNorm
+    then updates its statistics). The model's mode is restored afterwards. Returns a numpy array
+    with the dtype of `fn`'s output; (0, 0) when there are no beats.
+    """
+    if batch_size < 1:
+        raise InputError(f"batch_size must be >= 1, got {batch_size}")
+    if fn is None:
+        fn = _logits
+    target = resolve_device(device)
+    was_training = model.training
+    model.to(target).train(train)
+    parts = []
+    try:
+        with torch.no_grad() if train else torch.inference_mode():
+            for start in range(0, beats.shape[0], batch_size):
+                chunk = beats[start : start + batch_size]
+                if isinstance(chunk, np.ndarray):
+                    chunk = torch.from_numpy(np.ascontiguousarray(chunk, dtype=np.float32))
+                    chunk = chunk[:, None, :]
+                parts.append(fn(model, chunk.to(target)).cpu().numpy())
+    finally:
+        model.train(was_training)
+    if not parts:
+        return np.zeros((0, 0), dtype=np.float32)
+    return np.concatenate(parts)
+
+
+def _logits(model: nn.Module, batch: torch.Tensor) -> torch.Tensor:
+    return model(batch)
+
+
+def _probabilities(model: nn.Module, batch: torch.Tensor) -> torch.Tensor:
+    return torch.softmax(model(batch), dim=1)
 
 
 def predict_proba(
@@ -159,81 +208,33 @@ def predict_proba(
         raise InputError(f"predict_proba: beats must be shaped (n, {length}), got {beats.shape}")
     if batch_size < 1:
         raise InputError(f"predict_proba: batch_size must be >= 1, got {batch_size}")
-    target = resolve_device(device)
-    was_training = model.training
-    model.to(target).eval()
-    out = np.empty((beats.shape[0], model.config.n_classes), dtype=np.float32)
-    try:
-        with torch.inference_mode():
-            for start in range(0, beats.shape[0], batch_size):
-                chunk = torch.from_numpy(
-                    np.ascontiguousarray(beats[start : start + batch_size], dtype=np.float32)
-                ).to(target)
-                out[start : start + chunk.shape[0]] = (
-                    torch.softmax(model(chunk), dim=1).cpu().numpy()
-                )
-    finally:
-        model.train(was_training)
-    return out
+    probabilities = batched_outputs(model, beats, batch_size, device, _probabilities)
+    if probabilities.size == 0:
+        return np.zeros((beats.shape[0], model.config.n_classes), dtype=np.float32)
+    return probabilities.astype(np.float32, copy=False)
 
 
-def save_checkpoint(path: str | Path, model: BeatCNN, class_names: list[str] | np.ndarray) -> None:
-    """Write ``{"state_dict", "config", "class_names"}`` (CPU tensors) to `path`."""
-    names = [str(c) for c in class_names]
-    if len(names) != model.config.n_classes:
-        raise InputError(
-            f"save_checkpoint {path}: {len(names)} class names for a model with "
-            f"{model.config.n_classes} outputs"
-        )
-    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"state_dict": state, "config": model.config.to_dict(), "class_names": names}, path)
-
-
-def load_checkpoint(
+def load_model(
     path: str | Path,
     expected_class_names: list[str] | np.ndarray | None = None,
     device: str | torch.device = "cpu",
 ) -> tuple[BeatCNN, list[str]]:
-    """Rebuild the model saved by :func:`save_checkpoint`, in evaluation mode on `device`.
+    """The model saved in checkpoint `path` (ecgbeats.artifacts), in evaluation mode on `device`.
 
     Raises InputError naming the file when it is missing, corrupt, not a checkpoint of this
     model, or its class names differ from `expected_class_names`.
     """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"checkpoint {path}: no such file")
+    checkpoint = load_checkpoint(path, expected_class_names)
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises several types for truncated or foreign files
-        raise InputError(
-            f"checkpoint {path} cannot be read (corrupt or not a torch file): {error}"
-        ) from error
-    if not isinstance(data, dict) or any(k not in data for k in CHECKPOINT_KEYS):
-        keys = sorted(data) if isinstance(data, dict) else type(data).__name__
-        raise InputError(f"checkpoint {path}: expected keys {list(CHECKPOINT_KEYS)}, got {keys}")
-    try:
-        config = CNNConfig(**data["config"])
+        config = CNNConfig(**checkpoint.config)
     except (TypeError, InputError) as error:
         raise InputError(f"checkpoint {path}: invalid model config: {error}") from error
-    class_names = [str(c) for c in data["class_names"]]
-    if len(class_names) != config.n_classes:
-        raise InputError(
-            f"checkpoint {path}: {len(class_names)} class names but {config.n_classes} outputs"
-        )
-    if expected_class_names is not None:
-        expected = [str(c) for c in expected_class_names]
-        if expected != class_names:
-            raise InputError(
-                f"checkpoint {path}: class names {class_names} differ from the expected {expected}"
-            )
     model = BeatCNN(config)
     try:
-        model.load_state_dict(data["state_dict"], strict=True)
+        model.load_state_dict(checkpoint.state_dict, strict=True)
     except (RuntimeError, TypeError, AttributeError) as error:
         raise InputError(
             f"checkpoint {path}: weights do not fit the stored config: {error}"
         ) from error
     model.to(resolve_device(device)).eval()
-    return model, class_names
+    return model, checkpoint.class_names

@@ -1,11 +1,12 @@
 """Figures of the workflow. Each function takes arrays and returns a matplotlib Figure.
 
-Callers save and close the figure; nothing here reads files or config.
+Callers save and close the figure (:func:`save`); nothing here reads files or config.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import matplotlib
 
@@ -31,6 +32,14 @@ CLASS_COLOURS = (
 
 def class_colour(index: int) -> str:
     return CLASS_COLOURS[index % len(CLASS_COLOURS)]
+
+
+def save(figure: Figure, path: str | Path, dpi: int = 150) -> None:
+    """Write `figure` to `path` (format from its suffix) and close it."""
+    try:
+        figure.savefig(path, dpi=dpi)
+    finally:
+        plt.close(figure)
 
 
 def class_distribution(names: Sequence[str], counts: np.ndarray, title: str) -> Figure:

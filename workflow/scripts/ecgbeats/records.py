@@ -34,8 +34,9 @@ def choose_lead(signal_names: Sequence[str], preferred: Sequence[str], record: s
         if lead in signal_names:
             return list(signal_names).index(lead)
     raise InputError(
-        f"record {record}: none of the preferred leads {list(preferred)} (config key 'leads') "
-        f"is present; the record has {list(signal_names)}"
+        f"record {record}: none of the preferred leads {list(preferred)} is present; the record "
+        f"has {list(signal_names)} (add one of them to the preferred leads, or leave the record "
+        "out)"
     )
 
 

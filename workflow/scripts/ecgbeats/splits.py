@@ -13,7 +13,7 @@ used once, by the evaluation.
 Every class must have beats in the train and test parts (else InputError naming the class and
 records). For ``inter`` a class may be absent from the validation records, because some rare
 classes live in one or two DS1 records that training cannot spare; the split then keeps them in
-training and reports the class in ``Split.missing_in_validation`` (the script logs a warning,
+training and reports the class in ``Split.missing_in_validation`` (the stage logs a warning,
 and validation macro-F1 averages over the classes present in validation).
 """
 
@@ -25,17 +25,6 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from ecgbeats.errors import InputError
-
-# de Chazal, O'Dwyer and Reilly 2004, IEEE TBME 51(7): the standard inter-patient partition.
-DS1_RECORDS: tuple[str, ...] = (
-    "101", "106", "108", "109", "112", "114", "115", "116", "118", "119", "122",
-    "124", "201", "203", "205", "207", "208", "209", "215", "220", "223", "230",
-)  # fmt: skip
-DS2_RECORDS: tuple[str, ...] = (
-    "100", "103", "105", "111", "113", "117", "121", "123", "200", "202", "210",
-    "212", "213", "214", "219", "221", "222", "228", "231", "232", "233", "234",
-)  # fmt: skip
-PACED_RECORDS: tuple[str, ...] = ("102", "104", "107", "217")
 
 PARTS = ("train", "validation", "test")
 
@@ -58,9 +47,47 @@ class Split:
         return {"train": self.train, "validation": self.validation, "test": self.test}
 
 
-def _check_fraction(value: float, key: str) -> None:
+def _check_fraction(value: float, what: str) -> None:
     if not 0.0 < value < 1.0:
-        raise InputError(f"config key '{key}' must be between 0 and 1 (exclusive), got {value}")
+        raise InputError(f"the {what} must be between 0 and 1 (exclusive), got {value}")
+
+
+@dataclass(frozen=True)
+class IntraSplitOptions:
+    """Intra-patient split: share of all beats tested, share of the rest held out for
+    validation, and the seed of the stratified random split."""
+
+    test_fraction: float
+    validation_fraction: float
+    seed: int
+
+    def __post_init__(self) -> None:
+        _check_fraction(self.test_fraction, "test fraction of the intra-patient split")
+        _check_fraction(self.validation_fraction, "validation fraction of the intra-patient split")
+
+
+@dataclass(frozen=True)
+class InterSplitOptions:
+    """Inter-patient split: the training, test and left-out records, the share of the training
+    records' beats held out (as whole records) for validation, and the seed of that choice."""
+
+    validation_fraction: float
+    seed: int
+    train_records: tuple[str, ...]
+    test_records: tuple[str, ...]
+    excluded_records: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        for name in ("train_records", "test_records", "excluded_records"):
+            object.__setattr__(self, name, tuple(str(r) for r in getattr(self, name)))
+        _check_fraction(self.validation_fraction, "validation fraction of the inter-patient split")
+
+
+#: The options class of each split scheme.
+SPLIT_OPTIONS: dict[str, type[IntraSplitOptions] | type[InterSplitOptions]] = {
+    "intra": IntraSplitOptions,
+    "inter": InterSplitOptions,
+}
 
 
 def _check_labels(labels: np.ndarray, class_names: list[str]) -> np.ndarray:
@@ -86,16 +113,10 @@ def _require_classes(
 
 
 def intra_patient_split(
-    labels: np.ndarray,
-    class_names: list[str],
-    test_fraction: float = 0.3,
-    validation_fraction: float = 0.1,
-    seed: int = 0,
+    labels: np.ndarray, class_names: list[str], options: IntraSplitOptions
 ) -> Split:
     """Stratified random split over beats; validation is a stratified part of training."""
     labels = _check_labels(labels, class_names)
-    _check_fraction(test_fraction, "split.intra.test_fraction")
-    _check_fraction(validation_fraction, "split.intra.validation_fraction")
     counts = np.bincount(labels, minlength=len(class_names))
     # Each part needs one beat of each class; sklearn's stratification needs two per split.
     too_few = [f"{class_names[i]} ({counts[i]})" for i in np.flatnonzero(counts < 3)]
@@ -107,10 +128,13 @@ def intra_patient_split(
     index = np.arange(labels.size, dtype=np.int64)
     try:
         rest, test = train_test_split(
-            index, test_size=test_fraction, stratify=labels, random_state=seed
+            index, test_size=options.test_fraction, stratify=labels, random_state=options.seed
         )
         train, validation = train_test_split(
-            rest, test_size=validation_fraction, stratify=labels[rest], random_state=seed + 1
+            rest,
+            test_size=options.validation_fraction,
+            stratify=labels[rest],
+            random_state=options.seed + 1,
         )
     except ValueError as error:
         raise InputError(
@@ -154,7 +178,8 @@ def _choose_validation_records(
     if best is None:
         raise InputError(
             "no set of validation records leaves every class in training (records "
-            f"{', '.join(train_records)}); lower 'split.inter.validation_fraction' or add records"
+            f"{', '.join(train_records)}); lower the validation fraction of the inter-patient "
+            "split or add training records"
         )
     return best[1]
 
@@ -163,11 +188,7 @@ def inter_patient_split(
     labels: np.ndarray,
     records: np.ndarray,
     class_names: list[str],
-    train_records: list[str] | tuple[str, ...] = DS1_RECORDS,
-    test_records: list[str] | tuple[str, ...] = DS2_RECORDS,
-    excluded_records: list[str] | tuple[str, ...] = PACED_RECORDS,
-    validation_fraction: float = 0.1,
-    seed: int = 0,
+    options: InterSplitOptions,
     candidates: int = 500,
 ) -> Split:
     """Split by record: train (minus validation records) / test; beats of other records unused."""
@@ -175,27 +196,26 @@ def inter_patient_split(
     records = np.asarray(records).astype(str)
     if records.shape != labels.shape:
         raise InputError(f"records {records.shape} and labels {labels.shape} differ in length")
-    _check_fraction(validation_fraction, "split.inter.validation_fraction")
-    train_set = set(map(str, train_records)) - set(map(str, excluded_records))
-    test_set = set(map(str, test_records)) - set(map(str, excluded_records))
+    train_set = set(options.train_records) - set(options.excluded_records)
+    test_set = set(options.test_records) - set(options.excluded_records)
     overlap = sorted(train_set & test_set)
     if overlap:
         raise InputError(
-            f"record(s) {', '.join(overlap)} are in both 'split.inter.train_records' and "
-            "'split.inter.test_records'"
+            f"record(s) {', '.join(overlap)} are both training and test records of the "
+            "inter-patient split"
         )
     present = sorted(set(records.tolist()))
     train_use = [r for r in present if r in train_set]
     test_use = [r for r in present if r in test_set]
     if len(train_use) < 2:
         raise InputError(
-            f"inter-patient split needs at least 2 training records among the dataset's records "
-            f"(found {train_use}; config keys 'records' and 'split.inter.train_records')"
+            "the inter-patient split needs at least 2 of its training records among the "
+            f"dataset's records, found {train_use}; use more of the training records"
         )
     if not test_use:
         raise InputError(
-            "no test record among the dataset's records (config keys 'records' and "
-            "'split.inter.test_records')"
+            "none of the inter-patient split's test records is among the dataset's records; "
+            "use some of them"
         )
     test = np.flatnonzero(np.isin(records, test_use)).astype(np.int64)
     in_train = np.isin(records, train_use)
@@ -218,8 +238,8 @@ def inter_patient_split(
     chosen = _choose_validation_records(
         train_use,
         per_record,
-        validation_fraction,
-        np.random.default_rng(seed),
+        options.validation_fraction,
+        np.random.default_rng(options.seed),
         candidates,
     )
     validation_records = [train_use[i] for i in chosen]

@@ -1,12 +1,10 @@
-"""Tables for the HTML report: the cross-task summary next to the paper, and TSV to HTML.
+"""The HTML report's headline table: every task's test metrics next to the paper's.
 
-The Snakemake report only displays images, PDFs and HTML inline (a TSV is a download), so every
-report table also gets an HTML rendering made here with pandas.
+Its HTML view, like that of every TSV report item, is made by ecgbeats.table_views.
 """
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -84,33 +82,3 @@ def summary_table(
             )
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
-
-
-TABLE_STYLE = """
-body { font-family: sans-serif; font-size: 13px; margin: 8px; color: #111; background: #fff; }
-table { border-collapse: collapse; }
-th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; white-space: nowrap; }
-th { background: #eef; position: sticky; top: 0; }
-td:first-child, th:first-child { text-align: left; }
-tr:nth-child(even) td { background: #f7f7f7; }
-caption { caption-side: top; text-align: left; font-weight: bold; padding: 4px 0; }
-"""
-
-
-def table_html(table: pd.DataFrame, title: str, digits: int = 4) -> str:
-    """A self-contained HTML page showing ``table`` (floats rounded to ``digits``, NaN as NaN)."""
-    body = table.to_html(
-        index=False,
-        na_rep="NaN",
-        float_format=lambda value: f"{value:.{digits}f}",
-        border=0,
-        classes="report-table",
-        escape=True,
-    )
-    # pandas puts no caption into to_html output; insert it as the table's first child.
-    body = body.replace(">", f">\n<caption>{html.escape(title)}</caption>", 1)
-    return (
-        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{TABLE_STYLE}</style>\n</head>\n"
-        f"<body>\n{body}\n</body>\n</html>\n"
-    )

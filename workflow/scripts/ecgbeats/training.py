@@ -2,7 +2,8 @@
 
 The whole training set lives in one tensor on the device; each epoch draws a permutation from
 a seeded generator and slices batches out of it, which avoids a DataLoader's per-sample Python
-overhead (benchmarks/bench_training.py measures what is left).
+overhead (benchmarks/bench_training.py measures what is left). The history is written by
+ecgbeats.artifacts.write_history (columns HISTORY_COLUMNS there).
 """
 
 from __future__ import annotations
@@ -20,36 +21,25 @@ from sklearn.metrics import f1_score
 from torch import nn
 
 from ecgbeats.errors import InputError
-from ecgbeats.model import BeatCNN, CNNConfig, resolve_device
+from ecgbeats.model import BeatCNN, CNNConfig, batched_outputs, resolve_device
 
 logger = logging.getLogger(__name__)
-
-HISTORY_COLUMNS = (
-    "epoch",
-    "lr",
-    "train_loss",
-    "train_accuracy",
-    "train_macro_f1",
-    "validation_loss",
-    "validation_accuracy",
-    "validation_macro_f1",
-    "seconds",
-)
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation settings (config section ``train``); defaults are the paper's."""
+    """Optimisation settings: Adam, a StepLR schedule, batches, seed, device, BatchNorm
+    calibration after each epoch (0 beats: none)."""
 
-    epochs: int = 30
-    batch_size: int = 1280
-    learning_rate: float = 5e-4
-    lr_step_epochs: int = 3
-    lr_gamma: float = 0.9
-    weight_decay: float = 0.0
-    seed: int = 0
-    device: str = "auto"
-    bn_calibration_beats: int = 10240
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    lr_step_epochs: int
+    lr_gamma: float
+    weight_decay: float
+    seed: int
+    device: str
+    bn_calibration_beats: int
 
     def __post_init__(self) -> None:
         problems = []
@@ -68,7 +58,7 @@ class TrainConfig:
         if self.bn_calibration_beats < 0:
             problems.append(f"bn_calibration_beats must be >= 0, got {self.bn_calibration_beats}")
         if problems:
-            raise InputError("config key 'train': " + "; ".join(problems))
+            raise InputError("training settings: " + "; ".join(problems))
 
 
 @dataclass
@@ -106,10 +96,8 @@ def calibrate_batch_norm(model: nn.Module, beats: torch.Tensor, batch_size: int 
     for m in norms:
         m.reset_running_stats()
         m.momentum = None  # cumulative average over the calibration batches
-    model.train()
-    with torch.no_grad():
-        for start in range(0, beats.shape[0], batch_size):
-            model(beats[start : start + batch_size])
+    # Training mode: each batch's forward pass updates the statistics; outputs are not needed.
+    batched_outputs(model, beats, batch_size, beats.device, train=True)
     for m, momentum in zip(norms, momenta, strict=True):
         m.momentum = momentum
 
@@ -129,16 +117,19 @@ def evaluate(
     batch_size: int = 4096,
 ) -> tuple[float, float, float]:
     """Mean unweighted cross-entropy, accuracy and macro-F1 of `model` in evaluation mode."""
-    model.eval()
+    logits = torch.from_numpy(batched_outputs(model, beats, batch_size, beats.device))
+    logits = logits.to(beats.device)
     total_loss = 0.0
-    predictions = []
-    with torch.inference_mode():
-        for start in range(0, beats.shape[0], batch_size):
-            logits = model(beats[start : start + batch_size])
-            target = labels[start : start + batch_size]
-            total_loss += float(nn.functional.cross_entropy(logits, target, reduction="sum"))
-            predictions.append(logits.argmax(dim=1).cpu())
-    y_pred = torch.cat(predictions).numpy()
+    # Summed per batch and accumulated as a Python float: the recorded losses keep their rounding.
+    for start in range(0, logits.shape[0], batch_size):
+        total_loss += float(
+            nn.functional.cross_entropy(
+                logits[start : start + batch_size],
+                labels[start : start + batch_size],
+                reduction="sum",
+            )
+        )
+    y_pred = logits.argmax(dim=1).cpu().numpy()
     y_true = labels.cpu().numpy()
     n = max(1, y_true.size)
     return total_loss / n, float((y_pred == y_true).mean()), _macro_f1(y_true, y_pred)
@@ -267,13 +258,3 @@ def train_model(
     model.to("cpu").eval()
     logger.info("best epoch %d (validation macro-F1 %.4f)", best_epoch, best_key[0])
     return TrainResult(model, history, best_epoch)
-
-
-def write_history(path: str, history: list[dict[str, float]]) -> None:
-    """Tab-separated history with HISTORY_COLUMNS as header."""
-    lines = ["\t".join(HISTORY_COLUMNS)]
-    for row in history:
-        cells = [str(int(row["epoch"]))] + [f"{row[c]:.6g}" for c in HISTORY_COLUMNS[1:]]
-        lines.append("\t".join(cells))
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")

@@ -1,0 +1,126 @@
+"""ecgbeats.stages.training: rules split_dataset and train_model on a tiny dataset."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ecgbeats.artifacts import DATASET, SPLIT
+from ecgbeats.balancing import BalanceOptions
+from ecgbeats.errors import InputError
+from ecgbeats.model import load_model, predict_proba
+from ecgbeats.splits import InterSplitOptions, IntraSplitOptions
+from ecgbeats.stages.splitting import split_dataset
+from ecgbeats.stages.training import train_model
+from ecgbeats.training import TrainConfig
+
+NAMES = ["NOR", "PVC", "PAC"]
+RECORDS = ("101", "106", "108", "100", "103", "102")
+INTRA = IntraSplitOptions(test_fraction=0.3, validation_fraction=0.1, seed=42)
+INTER = InterSplitOptions(
+    validation_fraction=0.3,
+    seed=42,
+    train_records=("101", "106", "108"),
+    test_records=("100", "103"),
+    excluded_records=("102",),
+)
+SMOTE = BalanceOptions(method="smote", sampling_strategy="auto", k_neighbors=5, seed=42)
+SMALL_CNN = {"channels": [4, 4, 8, 8, 8, 8], "hidden": [16, 8, 8], "kernel_size": 3, "dropout": 0.0}
+TWO_EPOCHS = TrainConfig(
+    epochs=2,
+    batch_size=64,
+    learning_rate=5e-4,
+    lr_step_epochs=3,
+    lr_gamma=0.9,
+    weight_decay=0.0,
+    seed=42,
+    device="cpu",
+    bn_calibration_beats=256,
+)
+
+
+def write_dataset(path: Path, n: int = 240, seed: int = 0) -> Path:
+    """Three classes of noisy sinusoids (learnable in a few epochs; PAC the rare one), their
+    beats spread over six records."""
+    rng = np.random.default_rng(seed)
+    labels = rng.choice(3, size=n, p=[0.6, 0.3, 0.1]).astype(np.int64)
+    t = np.linspace(0, 1, 300)
+    beats = np.sin(2 * np.pi * (labels[:, None] + 1) * t) + rng.normal(0, 0.5, (n, 300))
+    records = np.array(RECORDS)[np.arange(n) % len(RECORDS)]
+    DATASET.save(
+        path,
+        class_names=np.array(NAMES),
+        beats=beats.astype(np.float32),
+        labels=labels,
+        records=records,
+        symbols=np.array(["N", "V", "A"])[labels],
+        samples=np.arange(n, dtype=np.int64) * 300,
+        rr_previous=np.ones(n, dtype=np.float32),
+        rr_next=np.ones(n, dtype=np.float32),
+    )
+    return path
+
+
+def test_intra_split_writes_indices_and_counts(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "six.npz")
+    split_path, counts = tmp_path / "intra" / "split.npz", tmp_path / "intra" / "counts.tsv"
+    split = split_dataset(dataset, split_path, counts, INTRA)
+    saved = SPLIT.load(split_path)
+    for part in ("train", "validation", "test"):
+        np.testing.assert_array_equal(saved[part], getattr(split, part))
+    assert saved["class_names"].tolist() == NAMES
+    assert saved["missing_in_validation"].size == saved["excluded_classes"].size == 0
+    lines = counts.read_text().splitlines()
+    assert lines[0] == "class\ttrain\tvalidation\ttest\ttotal"
+    assert [line.split("\t")[0] for line in lines[1:]] == [*NAMES, "all"]
+    table = pd.read_csv(counts, sep="\t", index_col="class")
+    assert table.loc["all", "total"] == 240
+    assert table.loc["all", "test"] == pytest.approx(0.3 * 240, abs=2)
+    assert (table[["train", "validation", "test"]].sum(axis=1) == table["total"]).all()
+
+
+def test_inter_split_keeps_records_apart(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    dataset = write_dataset(tmp_path / "six.npz")
+    with caplog.at_level(logging.INFO, logger="ecgbeats.stages.training"):
+        split = split_dataset(dataset, tmp_path / "split.npz", tmp_path / "counts.tsv", INTER)
+    records = DATASET.load(dataset)["records"]
+    assert set(records[split.test]) == {"100", "103"}
+    assert set(records[split.train]) | set(records[split.validation]) == {"101", "106", "108"}
+    assert not set(records[split.train]) & set(records[split.validation])
+    assert "records not used by the inter-patient split: 102" in caplog.text
+    assert "test records: 100, 103" in caplog.text
+
+
+def test_train_model_writes_model_and_history(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    dataset = write_dataset(tmp_path / "six.npz")
+    split_path = tmp_path / "split.npz"
+    split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTRA)
+    model_path, history = tmp_path / "model.pt", tmp_path / "history.tsv"
+    with caplog.at_level(logging.INFO):
+        best = train_model(dataset, split_path, model_path, history, SMOTE, SMALL_CNN, TWO_EPOCHS)
+    assert best in (1, 2)
+    model, names = load_model(model_path, expected_class_names=NAMES)
+    assert names == NAMES
+    assert pd.read_csv(history, sep="\t")["epoch"].tolist() == [1, 2]
+    assert "balancing (smote): NOR " in caplog.text and "epoch 2/2" in caplog.text
+    test = SPLIT.load(split_path)["test"]
+    beats = DATASET.load(dataset)["beats"]
+    assert predict_proba(model, beats[test]).shape == (test.size, 3)
+
+
+def test_train_model_refuses_a_split_of_another_dataset(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "six.npz")
+    split_path = tmp_path / "split.npz"
+    split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTRA)
+    smaller = write_dataset(tmp_path / "smaller.npz", n=60)
+    with pytest.raises(InputError, match=r"split\.npz: indexes outside the 60 rows of .*smaller"):
+        train_model(
+            smaller, split_path, tmp_path / "m.pt", tmp_path / "h.tsv", SMOTE, SMALL_CNN, TWO_EPOCHS
+        )
+    assert not (tmp_path / "m.pt").exists()

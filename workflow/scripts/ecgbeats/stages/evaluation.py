@@ -1,0 +1,96 @@
+"""Evaluation stages: the trained model on its test part once, and the comparison with the paper.
+
+Their figures are drawn by ecgbeats.stages.evaluation_figures from what these write, so that
+editing plotting code reruns no evaluation.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ecgbeats import metrics
+from ecgbeats.artifacts import (
+    DATASET,
+    PREDICTIONS,
+    SPLIT,
+    check_indices,
+    class_names,
+    require_same_classes,
+    write_table,
+)
+from ecgbeats.errors import InputError
+from ecgbeats.model import load_model, predict_proba
+from ecgbeats.table_views import write_table_view
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EvaluationOptions:
+    """Beats per forward pass, and the device (``auto``, ``cpu``, ``cuda``) that runs them."""
+
+    batch_size: int
+    device: str
+
+
+def evaluate_model(
+    dataset: str | Path,
+    split: str | Path,
+    model: str | Path,
+    metrics_table: str | Path,
+    predictions: str | Path,
+    options: EvaluationOptions,
+) -> None:
+    """Predict the test part of `split` with `model`; write the per-class metrics table (and its
+    HTML view) and the predictions (index, y_true, y_pred, probabilities, class_names)."""
+    data = DATASET.load(dataset)
+    names = class_names(data)
+    parts = SPLIT.load(split)
+    require_same_classes(class_names(parts), names, split, dataset)
+    test = np.asarray(parts["test"], dtype=np.int64)
+    if test.size == 0:
+        raise InputError(f"{split}: the test part is empty")
+    check_indices(test, len(data["labels"]), split, dataset)
+
+    network, _ = load_model(model, expected_class_names=names, device=options.device)
+    probabilities = predict_proba(
+        network, data["beats"][test], batch_size=options.batch_size, device=options.device
+    )
+    y_true = data["labels"][test].astype(np.int64)
+    y_pred = probabilities.argmax(axis=1).astype(np.int64)
+    logger.info(
+        "%s: %d test beats, overall accuracy %.4f",
+        split,
+        test.size,
+        float(np.mean(y_true == y_pred)),
+    )
+    table = metrics.classification_table(y_true, probabilities, names)
+    write_table(metrics_table, table, float_format="%.6f")
+    write_table_view(metrics_table)
+    logger.info("metrics:\n%s", table.drop(columns="note").to_string(index=False))
+    PREDICTIONS.save(
+        predictions,
+        index=test,
+        y_true=y_true,
+        y_pred=y_pred,
+        probabilities=probabilities.astype(np.float32),
+        class_names=np.asarray(names),
+    )
+
+
+def compare_with_paper(
+    metrics_table: str | Path, paper: str | Path, comparison: str | Path
+) -> None:
+    """Our test metrics beside the paper's table (`paper`) with the differences, ours minus the
+    paper's; NaN where the paper reports no value. Writes the TSV `comparison` and its HTML view."""
+    table = metrics.compare_with_paper(
+        metrics.read_metrics_table(metrics_table), metrics.read_paper_table(str(paper))
+    )
+    write_table(comparison, table, float_format="%.4f")
+    write_table_view(comparison)
+    reported = int(table.filter(like="_paper").notna().to_numpy().sum())
+    logger.info("%d paper values compared; table:\n%s", reported, table.to_string(index=False))

@@ -1,0 +1,136 @@
+"""The SHAP stage: explanations of the CNN's logits for representative test beats and per class.
+
+Writes everything the figures need (beats, values, class profiles, R-peak position) into one
+npz, so that ecgbeats.stages.interpret_figures draws them without the model or the dataset.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ecgbeats import explanation
+from ecgbeats.artifacts import (
+    DATASET,
+    PREDICTIONS,
+    SHAP_VALUES,
+    SPLIT,
+    check_indices,
+    class_names,
+    require_same_classes,
+)
+from ecgbeats.errors import InputError
+from ecgbeats.model import load_model
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ShapOptions:
+    """``explainer`` (deep or gradient); random training beats in the ``background``; up to
+    ``misclassified`` confident mistakes in the grid; ``profile_beats`` random test beats per
+    class for the profiles; ``gradient_samples`` per beat (gradient only); ``seed`` for all."""
+
+    explainer: str
+    background: int
+    misclassified: int
+    profile_beats: int
+    gradient_samples: int
+    seed: int
+
+
+def explain_shap(
+    dataset: str | Path,
+    split: str | Path,
+    predictions: str | Path,
+    model: str | Path,
+    values: str | Path,
+    options: ShapOptions,
+    r_peak: int,
+) -> None:
+    """SHAP values of the logits of the grid beats (each class's most confident correct beat,
+    then the most confident mistakes) and each class's own logit on random beats of that class
+    (profiles); `r_peak` is the R peak's sample in every beat, kept for the figures."""
+    saved = PREDICTIONS.load(predictions)
+    names = class_names(saved)
+    index, y_true, y_pred = saved["index"], saved["y_true"], saved["y_pred"]
+    probabilities = saved["probabilities"]
+    parts = SPLIT.load(split)
+    data = DATASET.load(dataset)
+    beats = data["beats"]
+    for source, arrays in ((predictions, saved), (split, parts)):
+        require_same_classes(class_names(arrays), class_names(data), source, dataset)
+    train = np.asarray(parts["train"], dtype=np.int64)
+    check_indices(index, len(beats), predictions, dataset)
+    check_indices(train, len(beats), split, dataset)
+    if index.size == 0:
+        raise InputError(f"{predictions}: no test beats to explain")
+    network, _ = load_model(model, expected_class_names=names)
+    method = options.explainer
+
+    positions = explanation.background_positions(train.size, options.background, options.seed)
+    background = train[positions]
+    logger.info("explainer %s, %d background beats, outputs: logits", method, background.size)
+
+    # Grid: the most confident correct beat per class, then the most confident mistakes.
+    selection = explanation.representative_beats(
+        y_true, y_pred, probabilities, options.misclassified
+    )
+    grid_rows = index[selection.positions]
+    grid_values, expected = explanation.explain(
+        network,
+        beats[background],
+        beats[grid_rows],
+        method=method,
+        gradient_samples=options.gradient_samples,
+        seed=options.seed,
+    )
+    grid_logits = explanation.model_outputs(network, beats[grid_rows])
+    residual = explanation.check_additivity(method, grid_values, grid_logits, expected)
+
+    # Profiles: each class's own output, explained on random test beats of that class.
+    profile = explanation.profile_positions(y_true, options.profile_beats, options.seed)
+    profile_rows = index[profile]
+    profile_values, _ = explanation.explain_own_class(
+        network,
+        beats[background],
+        beats[profile_rows],
+        y_true[profile],
+        method=method,
+        gradient_samples=options.gradient_samples,
+        seed=options.seed,
+    )
+    logger.info("profiles from %d test beats", profile.size)
+    mean_abs, mean_beat, std_beat, counts = explanation.class_profiles(
+        profile_values, beats[profile_rows], y_true[profile], len(names)
+    )
+
+    confidence = probabilities[selection.positions, y_pred[selection.positions]]
+    SHAP_VALUES.save(
+        values,
+        class_names=np.asarray(names),
+        explainer=np.asarray(method),
+        output=np.asarray("logits"),
+        expected_value=expected,
+        background_index=background,
+        grid_index=grid_rows,
+        grid_role=selection.roles,
+        grid_y_true=y_true[selection.positions],
+        grid_y_pred=y_pred[selection.positions],
+        grid_confidence=confidence.astype(np.float32),
+        grid_logits=grid_logits.astype(np.float32),
+        grid_beats=beats[grid_rows],
+        grid_shap=grid_values,
+        additivity_residual=residual.astype(np.float32),
+        profile_index=profile_rows,
+        profile_y_true=y_true[profile],
+        profile_shap=profile_values,
+        profile_mean_abs_shap=mean_abs,
+        profile_mean_beat=mean_beat,
+        profile_std_beat=std_beat,
+        profile_counts=counts,
+        r_peak=np.asarray(r_peak, dtype=np.int64),
+    )

@@ -1,0 +1,78 @@
+"""Preprocessing stage: rules preprocess_record (one record's beats) and summarise_beats.
+
+The stage's figure (rule plot_denoising) is in ecgbeats.stages.preprocess_figures: a rule's
+library inputs are all the modules its stage module imports, and no rule whose outputs others
+read may depend on the plotting code.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+from ecgbeats.artifacts import RECORD_BEATS
+from ecgbeats.beats import BeatOptions, beats_from_signal
+from ecgbeats.denoising import DenoisingOptions
+from ecgbeats.records import read_beat_annotations, read_recording
+from ecgbeats.resampling import TARGET_FS
+
+logger = logging.getLogger(__name__)
+
+
+def preprocess_record(
+    header: str | Path,
+    beats: str | Path,
+    leads: Sequence[str],
+    denoising: DenoisingOptions,
+    window: BeatOptions,
+) -> int:
+    """Denoised, segmented, normalised beats of the record whose header is `header` (its signal
+    and annotation files next to it), written to `beats`; returns the number of beats kept.
+
+    The record is read as for classification: the first of `leads` it has, at TARGET_FS.
+    """
+    record_path = Path(header).with_suffix("")
+    recording = read_recording(record_path, leads, target_fs=TARGET_FS)
+    samples, symbols = read_beat_annotations(
+        record_path,
+        "atr",
+        length=recording.signal.size,
+        source_fs=recording.source_fs,
+        target_fs=recording.fs,
+    )
+    beat_set = beats_from_signal(
+        recording.signal,
+        recording.fs,
+        samples,
+        denoising=denoising,
+        before=window.before,
+        after=window.after,
+        normalisation=window.normalisation,
+    )
+    RECORD_BEATS.save(
+        beats,
+        beats=beat_set.beats,
+        symbols=symbols[beat_set.kept],
+        samples=beat_set.samples,
+        rr_previous=beat_set.rr_previous,
+        rr_next=beat_set.rr_next,
+        record=recording.record,
+        lead=recording.lead,
+        fs=recording.fs,
+        source_fs=recording.source_fs,
+        edge_drops=beat_set.edge_drops,
+        dropped_symbols=symbols[~beat_set.kept],
+    )
+    logger.info(
+        "record %s: lead %s at %g Hz (beats at %g Hz), %d annotated beats, %d kept, "
+        "%d dropped at the edges",
+        recording.record,
+        recording.lead,
+        recording.source_fs,
+        recording.fs,
+        samples.size,
+        beat_set.beats.shape[0],
+        beat_set.edge_drops,
+    )
+    return int(beat_set.beats.shape[0])

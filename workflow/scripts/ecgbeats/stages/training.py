@@ -1,0 +1,86 @@
+"""Rule train_model: class balancing of the training part, then the CNN, kept at its best
+epoch on the validation part."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ecgbeats.artifacts import (
+    DATASET,
+    SPLIT,
+    check_indices,
+    class_names,
+    require_same_classes,
+    save_checkpoint,
+    write_history,
+)
+from ecgbeats.balancing import BalanceOptions, balance
+from ecgbeats.model import CNNConfig
+from ecgbeats.table_views import write_table_view
+from ecgbeats.training import TrainConfig
+from ecgbeats.training import train_model as fit
+
+logger = logging.getLogger(__name__)
+
+
+def train_model(
+    dataset: str | Path,
+    split: str | Path,
+    model: str | Path,
+    history: str | Path,
+    balancing: BalanceOptions,
+    network: Mapping[str, Any],
+    training: TrainConfig,
+) -> int:
+    """Balance the training part of `dataset` (rows from `split`), train the CNN, and write the
+    model of the epoch best on validation to `model` and the per-epoch history to the TSV
+    `history` (and its HTML view).
+
+    `network`: the CNN's shape settings (ecgbeats.model.CNNConfig without n_classes and
+    input_length, which come from the dataset). Validation and test keep the natural class mix.
+    Returns the epoch of the kept model.
+    """
+
+    data = DATASET.load(dataset)
+    parts = SPLIT.load(split)
+    names = class_names(data)
+    require_same_classes(class_names(parts), names, split, dataset)
+    beats, labels = data["beats"], data["labels"]
+    train_index, validation_index = parts["train"], parts["validation"]
+    for index in (train_index, validation_index):
+        check_indices(index, labels.size, split, dataset)
+    balanced = balance(
+        beats[train_index],
+        labels[train_index],
+        names,
+        balancing,
+        excluded_classes=tuple(str(c) for c in parts["excluded_classes"]),
+    )
+    before = np.bincount(labels[train_index], minlength=len(names))
+    after = np.bincount(balanced.labels, minlength=len(names))
+    logger.info(
+        "balancing (%s): %s",
+        balancing.method,
+        ", ".join(f"{n} {b}->{a}" for n, b, a in zip(names, before, after, strict=True)),
+    )
+    if balanced.class_weights is not None:
+        logger.info("class weights: %s", np.round(balanced.class_weights, 4).tolist())
+    result = fit(
+        balanced.beats,
+        balanced.labels,
+        beats[validation_index],
+        labels[validation_index],
+        CNNConfig(n_classes=len(names), input_length=beats.shape[1], **network),
+        training,
+        class_weights=balanced.class_weights,
+    )
+    save_checkpoint(model, result.model, names)
+    write_history(history, result.history)
+    write_table_view(history)
+    logger.info("saved the model of epoch %d to %s", result.best_epoch, model)
+    return result.best_epoch
