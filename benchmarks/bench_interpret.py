@@ -29,6 +29,7 @@ from matplotlib import pyplot as plt  # noqa: E402
 
 from ecgbeats import embedding, explanation, plots  # noqa: E402
 from ecgbeats.model import BeatCNN, CNNConfig, predict_proba  # noqa: E402
+from ecgbeats.synthetic import beat_waveform  # noqa: E402
 
 # The workflow's CNN shape (config.yaml's model section).
 CONFIG = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
@@ -36,37 +37,8 @@ CONFIG = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").re
 MITDB_COUNTS = (75011, 7028, 8071, 7255, 2546, 7129, 982, 229, 150, 802)
 SYMBOLS = ("N", "/", "L", "R", "A", "V", "f", "j", "a", "F")
 # Per symbol: P amplitude, QRS amplitude, QRS width in s, T amplitude (tests/synthetic_ecg.py).
-SHAPES = {
-    "N": (0.15, 1.2, 0.030, 0.30),
-    "/": (0.00, 1.0, 0.050, -0.20),
-    "L": (0.12, 1.0, 0.070, -0.30),
-    "R": (0.12, 0.8, 0.060, 0.25),
-    "A": (0.25, 1.1, 0.030, 0.30),
-    "V": (0.00, -1.5, 0.080, 0.50),
-    "f": (0.05, 0.9, 0.045, 0.10),
-    "j": (0.00, 1.1, 0.035, 0.25),
-    "a": (0.25, 0.9, 0.060, 0.20),
-    "F": (0.05, -0.6, 0.060, 0.40),
-}
 UMAP_TARGET_S = 60.0
 SHAP_TARGET_S = 120.0
-
-
-def beat_waveform(symbol: str, fs: int = 360) -> np.ndarray:
-    """One synthetic beat of `symbol`, 0.8 s long, R peak at 0.3 s."""
-    p_amp, qrs_amp, qrs_width, t_amp = SHAPES[symbol]
-    t = np.arange(int(0.8 * fs)) / fs
-    r = 0.3
-
-    def bump(center: float, width: float, amplitude: float) -> np.ndarray:
-        return amplitude * np.exp(-0.5 * ((t - center) / width) ** 2)
-
-    return (
-        bump(r - 0.18, 0.025, p_amp)
-        + bump(r, qrs_width / 2.5, qrs_amp)
-        + bump(r - qrs_width, qrs_width / 4, -0.15 * abs(qrs_amp))
-        + bump(r + 0.25, 0.05, t_amp)
-    )
 
 
 def synthetic_set(n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ import yaml
 
 from ecgbeats.beats import BeatOptions, beats_from_signal
 from ecgbeats.denoising import DenoisingOptions
-from ecgbeats.records import read_beat_annotations, read_recording
+from ecgbeats.records import read_annotations_of, read_recording
 from ecgbeats.resampling import TARGET_FS
 
 # The workflow's settings (config.yaml): leads, denoising, beat window.
@@ -34,13 +34,7 @@ def process(path: Path) -> tuple[float, float, int]:
     """(read seconds, preprocess seconds, beats) for one record."""
     start = time.perf_counter()
     recording = read_recording(path, LEADS, target_fs=TARGET_FS)
-    samples, _ = read_beat_annotations(
-        path,
-        "atr",
-        length=recording.signal.size,
-        source_fs=recording.source_fs,
-        target_fs=recording.fs,
-    )
+    samples, _ = read_annotations_of(recording, path, "atr")
     read_s = time.perf_counter() - start
     start = time.perf_counter()
     beat_set = beats_from_signal(
@@ -48,9 +42,7 @@ def process(path: Path) -> tuple[float, float, int]:
         recording.fs,
         samples,
         denoising=DENOISING,
-        before=WINDOW.before,
-        after=WINDOW.after,
-        normalisation=WINDOW.normalisation,
+        window=WINDOW,
     )
     return read_s, time.perf_counter() - start, beat_set.beats.shape[0]
 

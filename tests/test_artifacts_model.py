@@ -29,7 +29,7 @@ from ecgbeats.artifacts import (
     write_umap_table,
 )
 from ecgbeats.errors import InputError
-from ecgbeats.model import BeatCNN, CNNConfig
+from ecgbeats.model import BeatCNN, CNNConfig, predict_proba
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["NOR", "PVC", "PAC"]
@@ -81,6 +81,23 @@ def write_split(
         excluded_classes=np.zeros(0, dtype=str),
     )
     return path
+
+
+def save_predictions(
+    path: Path, model: torch.nn.Module, beats: np.ndarray, labels: np.ndarray, test, names
+) -> np.ndarray:
+    """Write the predictions of `model` on the `test` rows (as evaluate_model does); returns the
+    probabilities."""
+    probabilities = predict_proba(model, beats[test])
+    PREDICTIONS.save(
+        path,
+        index=test,
+        y_true=labels[test],
+        y_pred=probabilities.argmax(1),
+        probabilities=probabilities,
+        class_names=np.asarray(names),
+    )
+    return probabilities
 
 
 def history_row(epoch: int) -> dict[str, float]:

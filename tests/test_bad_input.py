@@ -15,11 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import wfdb
 from local_physionet import closed_port_url
 from workflow_runner import WorkflowCopy, tiny_config
 
-from synthetic_ecg import TINY_RECORDS, write_record, write_sha256sums
+from synthetic_ecg import TINY_RECORDS, write_record, write_sha256sums, write_single_lead
 
 RECORDS = list(TINY_RECORDS)[:4]
 TARGETS = ("results/intra/aami/model.pt", f"results/figures/denoising_{RECORDS[0]}.png")
@@ -96,31 +95,13 @@ class Case:
 
 
 def short_record(tmp_path: Path) -> dict:
-    signal = np.zeros((100, 1))
-    wfdb.wrsamp(
-        "short",
-        fs=360,
-        units=["mV"],
-        sig_name=["MLII"],
-        p_signal=signal,
-        fmt=["16"],
-        write_dir=str(tmp_path),
-    )
-    return {"classify": {"records": [str(tmp_path / "short")]}}
+    path = write_single_lead(tmp_path, "short", np.zeros(100), fs=360)
+    return {"classify": {"records": [str(path)]}}
 
 
 def slow_record(tmp_path: Path) -> dict:
-    signal = np.sin(np.linspace(0, 60, 3000))[:, None]
-    wfdb.wrsamp(
-        "slow",
-        fs=50,
-        units=["mV"],
-        sig_name=["MLII"],
-        p_signal=signal,
-        fmt=["16"],
-        write_dir=str(tmp_path),
-    )
-    return {"classify": {"records": [str(tmp_path / "slow")]}}
+    path = write_single_lead(tmp_path, "slow", np.sin(np.linspace(0, 60, 3000)), fs=50)
+    return {"classify": {"records": [str(path)]}}
 
 
 def offline(tmp_path: Path) -> dict:
@@ -161,7 +142,7 @@ CASES: dict[str, Case] = {
     ),
     "checksum mismatch": Case(
         {},
-        ("record 901", "901.dat", "checksum"),
+        ("record 901", "901.dat", "SHA256 mismatch"),
         prepare=changed_byte,
         may_vanish=("data/verified/901.sha256",)
         + tuple(f"data/records/901.{e}" for e in ("hea", "dat", "atr")),

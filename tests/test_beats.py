@@ -12,6 +12,7 @@ from ecgbeats.beats import (
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
 
+WINDOW = BeatOptions(before=150, after=150, normalisation="zscore")
 NO_DENOISING = DenoisingOptions(
     wavelet="db5", level=3, remove_approximation=False, remove_details=(), threshold="none"
 )
@@ -30,9 +31,7 @@ def test_edge_beats_are_dropped_and_counted():
     samples = np.array([100, 149, 150, 500, 850, 851, 990])
     fits = window_fits(samples, signal.size, 150, 150)
     assert fits.tolist() == [False, False, True, True, True, False, False]
-    beat_set = beats_from_signal(
-        signal, 360, samples, denoising=NO_DENOISING, before=150, after=150, normalisation="zscore"
-    )
+    beat_set = beats_from_signal(signal, 360, samples, denoising=NO_DENOISING, window=WINDOW)
     assert beat_set.edge_drops == 4
     assert beat_set.samples.tolist() == [150, 500, 850]
     assert beat_set.beats.dtype == np.float32 and beat_set.beats.shape == (3, 300)
@@ -44,9 +43,7 @@ def test_rr_intervals_survive_edge_drops():
     assert previous.tolist() == [0.0, 1.0, 1.0, 1.0]
     assert following.tolist() == [1.0, 1.0, 1.0, 0.0]
     signal = np.random.default_rng(1).standard_normal(1300)
-    beat_set = beats_from_signal(
-        signal, 360, samples, denoising=NO_DENOISING, before=150, after=150, normalisation="zscore"
-    )
+    beat_set = beats_from_signal(signal, 360, samples, denoising=NO_DENOISING, window=WINDOW)
     assert beat_set.rr_previous.tolist() == [1.0, 1.0]  # the first kept beat has a real RR
 
 
@@ -83,7 +80,5 @@ def test_unsorted_positions_rejected():
             360,
             np.array([900, 400]),
             denoising=NO_DENOISING,
-            before=150,
-            after=150,
-            normalisation="zscore",
+            window=WINDOW,
         )

@@ -58,6 +58,10 @@ def _by_polarity(beats: np.ndarray) -> np.ndarray:
     return np.column_stack([~negative, negative]).astype(np.float32)
 
 
+#: How the tests classify at the detections: no denoising, the window, polarity as model.
+AT_DETECTIONS = {"denoising": DENOISING, "window": BEATS, "predict": _by_polarity}
+
+
 def _at_detection() -> np.ndarray:
     """The detection matched to each test beat (-1: missed)."""
     reference_index, detected_index = match_beats(REFERENCE, DETECTED, match_window(TARGET_FS))
@@ -131,9 +135,7 @@ def test_a_missed_beat_a_dropped_window_and_an_extra_detection_are_counted_exact
         REFERENCE[TEST],
         LABELS[TEST],
         at,
-        denoising=DENOISING,
-        window=BEATS,
-        predict=_by_polarity,
+        **AT_DETECTIONS,
     )
     # Evaluated: beats 1, 3, 4, 5, 7 (beat 0's detector window leaves the record, 2 missed).
     assert result.labels.tolist() == [1, 0, 1, 0, 1]
@@ -160,9 +162,7 @@ def test_crossed_matches_classify_each_beat_at_its_own_detection():
         REFERENCE[[1, 2]],
         LABELS[[1, 2]],
         np.array([640, 450]),
-        denoising=DENOISING,
-        window=BEATS,
-        predict=_by_polarity,
+        **AT_DETECTIONS,
     )
     assert result.p_annotations.argmax(axis=1).tolist() == [1, 0]
     assert result.p_detector.argmax(axis=1).tolist() == [0, 1]
@@ -177,9 +177,7 @@ def test_a_record_whose_beats_were_all_missed_is_counted_not_evaluated():
         REFERENCE[[1, 2]],
         LABELS[[1, 2]],
         np.array([-1, -1]),
-        denoising=DENOISING,
-        window=BEATS,
-        predict=_by_polarity,
+        **AT_DETECTIONS,
     )
     row = result.row()
     assert (row["test_beats"], row["missed_by_detector"], row["evaluated"]) == (2, 2, 0)
@@ -188,7 +186,7 @@ def test_a_record_whose_beats_were_all_missed_is_counted_not_evaluated():
 
 def test_detected_beats_tables_pool_the_records():
     at = _at_detection()
-    options = dict(denoising=DENOISING, window=BEATS, predict=_by_polarity)
+    options = AT_DETECTIONS
     results = [
         classify_at_detections(_recording("r1"), REFERENCE[TEST], LABELS[TEST], at, **options),
         classify_at_detections(

@@ -14,13 +14,19 @@ import pandas as pd
 import pytest
 import torch
 from matplotlib import pyplot as plt
-from test_artifacts_model import cnn_config, small_config, write_dataset, write_split
+from test_artifacts_model import (
+    cnn_config,
+    save_predictions,
+    small_config,
+    write_dataset,
+    write_split,
+)
 from test_metrics import assert_png
 from torch import nn
 from workflow_runner import WorkflowCopy
 
 from ecgbeats import explanation, plots
-from ecgbeats.artifacts import PREDICTIONS, SHAP_VALUES, save_checkpoint
+from ecgbeats.artifacts import SHAP_VALUES, save_checkpoint
 from ecgbeats.errors import InputError
 from ecgbeats.model import BeatCNN, predict_proba
 from ecgbeats.stages.explanation import ShapOptions, explain_shap
@@ -329,15 +335,7 @@ def _explained_inputs(directory: Path, trained) -> dict:  # noqa: ANN001 - fixtu
         "model": directory / "model.pt",
     }
     save_checkpoint(files["model"], model, names)
-    probabilities = predict_proba(model, beats[test])
-    PREDICTIONS.save(
-        files["predictions"],
-        index=test,
-        y_true=labels[test],
-        y_pred=probabilities.argmax(1),
-        probabilities=probabilities,
-        class_names=np.array(names),
-    )
+    probabilities = save_predictions(files["predictions"], model, beats, labels, test, names)
     return {"files": files, "train": train, "test": test, "probabilities": probabilities}
 
 

@@ -10,7 +10,7 @@ from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.detection_metrics import detection_counts
 from ecgbeats.errors import InputError
 from ecgbeats.inference import prediction_table, record_beats, strip_window
-from ecgbeats.records import Recording, read_beat_annotations, read_recording
+from ecgbeats.records import Recording, read_annotations_of, read_recording
 from ecgbeats.resampling import TARGET_FS, convert_positions
 from ecgbeats.rpeaks import DetectorOptions
 from synthetic_ecg import write_record, write_resampled_record
@@ -27,12 +27,7 @@ OPTIONS = dict(denoising=DENOISING, window=BEATS)
 def _read(directory, name):
     """A record read the way every stage reads it: lead and beats at TARGET_FS."""
     recording = read_recording(directory / name, ["MLII"], target_fs=TARGET_FS)
-    peaks, symbols = read_beat_annotations(
-        directory / name,
-        length=recording.signal.size,
-        source_fs=recording.source_fs,
-        target_fs=recording.fs,
-    )
+    peaks, symbols = read_annotations_of(recording, directory / name)
     return recording, peaks, symbols
 
 
@@ -91,9 +86,7 @@ def test_preprocess_and_classification_paths_give_the_same_beats(tmp_path, fs):
         recording.fs,
         samples,
         denoising=DENOISING,
-        before=BEATS.before,
-        after=BEATS.after,
-        normalisation=BEATS.normalisation,
+        window=BEATS,
     )
     # Classification (classify_record): the same record's annotations.
     classified = record_beats(recording, samples, **OPTIONS)

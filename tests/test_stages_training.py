@@ -85,7 +85,7 @@ def test_intra_split_writes_indices_and_counts(tmp_path: Path) -> None:
 
 def test_inter_split_keeps_records_apart(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     dataset = write_dataset(tmp_path / "six.npz")
-    with caplog.at_level(logging.INFO, logger="ecgbeats.stages.training"):
+    with caplog.at_level(logging.INFO, logger="ecgbeats.stages.splitting"):
         split = split_dataset(dataset, tmp_path / "split.npz", tmp_path / "counts.tsv", INTER)
     records = DATASET.load(dataset)["records"]
     assert set(records[split.test]) == {"100", "103"}

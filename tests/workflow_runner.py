@@ -20,7 +20,15 @@ from pathlib import Path
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-WORKFLOW_FILES = ("Snakefile", "config.yaml", "config", ".test", "workflow", "profiles")
+WORKFLOW_FILES = (
+    "Snakefile",
+    "config.yaml",
+    "config",
+    ".test",
+    "workflow",
+    "profiles",
+    "pyproject.toml",
+)
 
 
 def snakemake_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:

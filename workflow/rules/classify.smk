@@ -34,8 +34,8 @@ rule classify_record:
         runtime=15,
     params:
         leads=config["leads"],
-        denoise=config["denoise"],
-        beats=config["beats"],
+        denoising=config["denoise"],
+        window=config["beats"],
         detector=CLASSIFY["detector"],
         # The fields of ecgbeats.stages.classify.ClassifyOptions.
         options={

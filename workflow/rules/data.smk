@@ -20,15 +20,15 @@ rule download_record:
         checksums=ancient(config["checksums"]),
         library=library("download_record.py"),
     output:
-        update(multiext(f"{DATA_DIR}/{{record}}", ".hea", ".dat", ".atr")),
+        files=update(multiext(f"{DATA_DIR}/{{record}}", ".hea", ".dat", ".atr")),
     log:
         "logs/data/download_{record}.log",
     wildcard_constraints:
         # "(?!)" never matches: with every record complete the rule matches nothing.
         record="|".join(map(re.escape, INCOMPLETE_RECORDS)) or "(?!)",
     # Between-workflow cache (`--cache`, $SNAKEMAKE_OUTPUT_CACHE). Snakemake forbids `benchmark`
-    # on cached rules, and its provenance hash ignores wildcards and output paths: the `record`
-    # param is what gives each record its own cache entry.
+    # on cached rules, and its provenance hash ignores wildcards and output paths: the
+    # `cache_entry` param is what gives each record its own cache entry.
     cache: True
     conda:
         "../envs/data.yaml"
@@ -37,9 +37,10 @@ rule download_record:
         mem_mb=512,
         runtime=30,
     params:
-        base_url=config["download"]["base_url"],
-        database=config["download"]["database"],
-        record="{record}",
+        # The fields of ecgbeats.download.DownloadOptions.
+        options=config["download"],
+        # Not passed to the script (the `record` wildcard is); see `cache` above.
+        cache_entry="{record}",
     script:
         "../scripts/download_record.py"
 
@@ -52,9 +53,7 @@ rule verify_record:
     # The links give later stages paths that do not depend on `data_dir`.
     output:
         digests="results/data/verified/{record}.sha256",
-        header="results/data/records/{record}.hea",
-        signal="results/data/records/{record}.dat",
-        annotations="results/data/records/{record}.atr",
+        links=multiext("results/data/records/{record}", ".hea", ".dat", ".atr"),
     log:
         "logs/data/verify_{record}.log",
     benchmark:
@@ -65,7 +64,5 @@ rule verify_record:
     resources:
         mem_mb=512,
         runtime=10,
-    params:
-        record="{record}",
     script:
         "../scripts/verify_record.py"

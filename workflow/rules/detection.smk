@@ -7,9 +7,10 @@ Uses CLASSIFY (classify.smk): the detector settings are those of classifying new
 
 rule detect_record:
     input:
+        # Read through the header: unnamed, so not passed to the stage.
+        verified_file("dat"),
+        verified_file("atr"),
         header=verified_file("hea"),
-        signal=verified_file("dat"),
-        annotations=verified_file("atr"),
         library=library("detect_record.py"),
     output:
         detections="results/detection/{record}.npz",
@@ -27,7 +28,7 @@ rule detect_record:
         # The bytes read (SHA256 per file), not their path: see verified_file().
         digests=record_digests,
         leads=config["leads"],
-        denoise=config["denoise"],
+        denoising=config["denoise"],
         detector=CLASSIFY["detector"],
     script:
         "../scripts/detect_record.py"
@@ -38,26 +39,27 @@ rule evaluate_detector:
         detections=expand("results/detection/{record}.npz", record=RECORDS),
         library=library("evaluate_detector.py"),
     output:
+        # The HTML views, written beside their tables: unnamed, so not passed to the stage.
+        report(
+            "results/detection/detector_gross.html",
+            caption="../report/detection_detector.rst",
+            category="data",
+            subcategory="R-peak detection",
+        ),
+        report(
+            "results/detection/detector_per_record.html",
+            caption="../report/detection_detector_per_record.rst",
+            category="data",
+            subcategory="R-peak detection",
+        ),
         gross=report(
             "results/detection/detector_gross.tsv",
             caption="../report/detection_detector.rst",
             category="data",
             subcategory="R-peak detection",
         ),
-        gross_html=report(
-            "results/detection/detector_gross.html",
-            caption="../report/detection_detector.rst",
-            category="data",
-            subcategory="R-peak detection",
-        ),
         per_record=report(
             "results/detection/detector_per_record.tsv",
-            caption="../report/detection_detector_per_record.rst",
-            category="data",
-            subcategory="R-peak detection",
-        ),
-        per_record_html=report(
-            "results/detection/detector_per_record.html",
             caption="../report/detection_detector_per_record.rst",
             category="data",
             subcategory="R-peak detection",
@@ -78,14 +80,33 @@ rule evaluate_detector:
 
 rule evaluate_detected_beats:
     input:
+        # Read through the headers: unnamed, so not passed to the stage.
+        [verified_file("dat", r) for r in RECORDS],
         dataset="results/datasets/{task}.npz",
-        split="results/{split}/{task}/split.npz",
+        split_file="results/{split}/{task}/split.npz",
         model="results/{split}/{task}/model.pt",
         detections=expand("results/detection/{record}.npz", record=RECORDS),
         headers=[verified_file("hea", r) for r in RECORDS],
-        signals=[verified_file("dat", r) for r in RECORDS],
         library=library("evaluate_detected_beats.py"),
     output:
+        # The HTML views, written beside their tables: unnamed, so not passed to the stage.
+        report(
+            "results/{split}/{task}/detected_beats_metrics.html",
+            caption="../report/detection_detected_beats.rst",
+            category="{task}",
+            subcategory="R-peak detection",
+            labels={
+                "split": "{split}",
+                "table": "metrics, detected vs annotated beats",
+            },
+        ),
+        report(
+            "results/{split}/{task}/detected_beats_per_record.html",
+            caption="../report/detection_detected_beats_per_record.rst",
+            category="{task}",
+            subcategory="R-peak detection",
+            labels={"split": "{split}", "table": "detected beats per record"},
+        ),
         metrics=report(
             "results/{split}/{task}/detected_beats_metrics.tsv",
             caption="../report/detection_detected_beats.rst",
@@ -96,29 +117,12 @@ rule evaluate_detected_beats:
                 "item": "metrics, detected vs annotated beats",
             },
         ),
-        metrics_html=report(
-            "results/{split}/{task}/detected_beats_metrics.html",
-            caption="../report/detection_detected_beats.rst",
-            category="{task}",
-            subcategory="R-peak detection",
-            labels={
-                "split": "{split}",
-                "table": "metrics, detected vs annotated beats",
-            },
-        ),
         per_record=report(
             "results/{split}/{task}/detected_beats_per_record.tsv",
             caption="../report/detection_detected_beats_per_record.rst",
             category="{task}",
             subcategory="R-peak detection",
             labels={"split": "{split}", "item": "detected beats per record"},
-        ),
-        per_record_html=report(
-            "results/{split}/{task}/detected_beats_per_record.html",
-            caption="../report/detection_detected_beats_per_record.rst",
-            category="{task}",
-            subcategory="R-peak detection",
-            labels={"split": "{split}", "table": "detected beats per record"},
         ),
     log:
         "logs/detection/evaluate_detected_beats_{split}_{task}.log",
@@ -134,7 +138,7 @@ rule evaluate_detected_beats:
         # The bytes read (SHA256 per file), not their path: see verified_file().
         digests=all_record_digests,
         leads=config["leads"],
-        denoise=config["denoise"],
-        beats=config["beats"],
+        denoising=config["denoise"],
+        window=config["beats"],
     script:
         "../scripts/evaluate_detected_beats.py"

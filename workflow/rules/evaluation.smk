@@ -4,23 +4,24 @@
 rule evaluate_model:
     input:
         dataset="results/datasets/{task}.npz",
-        split="results/{split}/{task}/split.npz",
+        split_file="results/{split}/{task}/split.npz",
         model="results/{split}/{task}/model.pt",
         library=library("evaluate_model.py"),
     output:
-        metrics=report(
-            "results/{split}/{task}/metrics.tsv",
-            caption="../report/evaluation_metrics.rst",
-            category="{task}",
-            subcategory="evaluation",
-            labels={"split": "{split}", "item": "metrics per class"},
-        ),
-        metrics_html=report(
+        # The HTML view, written beside its table: unnamed, so not passed to the stage.
+        report(
             "results/{split}/{task}/metrics.html",
             caption="../report/evaluation_metrics.rst",
             category="{task}",
             subcategory="evaluation",
             labels={"split": "{split}", "table": "metrics per class"},
+        ),
+        metrics_table=report(
+            "results/{split}/{task}/metrics.tsv",
+            caption="../report/evaluation_metrics.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "item": "metrics per class"},
         ),
         predictions="results/{split}/{task}/predictions.npz",
     log:
@@ -36,8 +37,11 @@ rule evaluate_model:
         mem_mb=4000,
         runtime=30,
     params:
-        batch_size=config["evaluation"]["batch_size"],
-        device=config["evaluation"]["device"],
+        # The fields of ecgbeats.stages.evaluation.EvaluationOptions.
+        options={
+            "batch_size": config["evaluation"]["batch_size"],
+            "device": config["evaluation"]["device"],
+        },
     script:
         "../scripts/evaluate_model.py"
 
@@ -46,7 +50,7 @@ rule evaluate_model:
 rule plot_evaluation:
     input:
         predictions="results/{split}/{task}/predictions.npz",
-        metrics="results/{split}/{task}/metrics.tsv",
+        metrics_table="results/{split}/{task}/metrics.tsv",
         history="results/{split}/{task}/training_history.tsv",
         library=library("plot_evaluation.py"),
     output:
@@ -96,23 +100,24 @@ rule plot_evaluation:
 
 rule compare_with_paper:
     input:
-        metrics="results/{split}/{task}/metrics.tsv",
+        metrics_table="results/{split}/{task}/metrics.tsv",
         paper=lambda wildcards: config["evaluation"]["paper_tables"][wildcards.task],
         library=library("compare_with_paper.py"),
     output:
+        # The HTML view, written beside its table: unnamed, so not passed to the stage.
+        report(
+            "results/{split}/{task}/paper_comparison.html",
+            caption="../report/evaluation_paper_comparison.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "table": "comparison with the paper"},
+        ),
         comparison=report(
             "results/{split}/{task}/paper_comparison.tsv",
             caption="../report/evaluation_paper_comparison.rst",
             category="{task}",
             subcategory="evaluation",
             labels={"split": "{split}", "item": "comparison with the paper"},
-        ),
-        comparison_html=report(
-            "results/{split}/{task}/paper_comparison.html",
-            caption="../report/evaluation_paper_comparison.rst",
-            category="{task}",
-            subcategory="evaluation",
-            labels={"split": "{split}", "table": "comparison with the paper"},
         ),
     log:
         "logs/evaluation/{split}/{task}/compare_with_paper.log",

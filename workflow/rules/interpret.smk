@@ -23,12 +23,8 @@ rule embed_umap:
         mem_mb=6000,
         runtime=20,
     params:
-        layer=config["umap"]["layer"],
-        max_points=config["umap"]["max_points"],
-        n_neighbors=config["umap"]["n_neighbors"],
-        min_dist=config["umap"]["min_dist"],
-        metric=config["umap"]["metric"],
-        seed=config["umap"]["seed"],
+        # The fields of ecgbeats.stages.embedding.UmapOptions.
+        options=config["umap"],
     script:
         "../scripts/embed_umap.py"
 
@@ -36,7 +32,7 @@ rule embed_umap:
 rule explain_shap:
     input:
         dataset="results/datasets/{task}.npz",
-        split="results/{split}/{task}/split.npz",
+        split_file="results/{split}/{task}/split.npz",
         predictions="results/{split}/{task}/predictions.npz",
         model="results/{split}/{task}/model.pt",
         library=library("explain_shap.py"),
@@ -55,12 +51,8 @@ rule explain_shap:
         mem_mb=4000,
         runtime=30,
     params:
-        explainer=config["shap"]["explainer"],
-        background=config["shap"]["background"],
-        misclassified=config["shap"]["misclassified"],
-        profile_beats=config["shap"]["profile_beats"],
-        gradient_samples=config["shap"]["gradient_samples"],
-        seed=config["shap"]["seed"],
+        # The fields of ecgbeats.stages.explanation.ShapOptions.
+        options=config["shap"],
         r_peak=config["beats"]["before"],
     script:
         "../scripts/explain_shap.py"

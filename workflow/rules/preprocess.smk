@@ -3,17 +3,18 @@
 
 rule preprocess_record:
     input:
+        # Read through the header: unnamed, so not passed to the stage.
+        verified_file("dat"),
+        verified_file("atr"),
         header=verified_file("hea"),
-        signal=verified_file("dat"),
-        annotations=verified_file("atr"),
         library=library("preprocess_record.py"),
     output:
         beats="results/beats/{record}.npz",
     log:
         "logs/preprocess/{record}.log",
     # Between-workflow cache (`--cache`); no `benchmark` (Snakemake forbids it on cached rules).
-    # The provenance hash covers this script, params and the upstream download/verify jobs,
-    # whose `record` params keep records apart.
+    # The provenance hash covers this script, its params (`digests` keep records apart) and the
+    # upstream jobs.
     cache: True
     conda:
         "../envs/data.yaml"
@@ -25,8 +26,8 @@ rule preprocess_record:
         # The bytes read (SHA256 per file), not their path: see verified_file().
         digests=record_digests,
         leads=config["leads"],
-        denoise=config["denoise"],
-        beats=config["beats"],
+        denoising=config["denoise"],
+        window=config["beats"],
     script:
         "../scripts/preprocess_record.py"
 
@@ -36,14 +37,15 @@ rule summarise_beats:
         beats=expand("results/beats/{record}.npz", record=RECORDS),
         library=library("summarise_beats.py"),
     output:
-        table=report(
-            "results/datasets/beats_per_record.tsv",
+        # The HTML view, written beside the table: unnamed, so not passed to the stage.
+        report(
+            "results/datasets/beats_per_record.html",
             caption="../report/beats_per_record.rst",
             category="data",
             subcategory="preprocessing",
         ),
-        table_html=report(
-            "results/datasets/beats_per_record.html",
+        table=report(
+            "results/datasets/beats_per_record.tsv",
             caption="../report/beats_per_record.rst",
             category="data",
             subcategory="preprocessing",
@@ -66,8 +68,9 @@ rule summarise_beats:
 
 rule plot_denoising:
     input:
+        # Read through the header: unnamed, so not passed to the stage.
+        verified_file("dat"),
         header=verified_file("hea"),
-        signal=verified_file("dat"),
         library=library("plot_denoising.py"),
     output:
         figure=report(
@@ -90,10 +93,8 @@ rule plot_denoising:
         # The bytes read (SHA256 per file), not their path: see verified_file().
         digests=record_digests,
         leads=config["leads"],
-        denoise=config["denoise"],
-        window=[
-            config["denoise_figure"]["start_s"],
-            config["denoise_figure"]["seconds"],
-        ],
+        denoising=config["denoise"],
+        start_s=config["denoise_figure"]["start_s"],
+        seconds=config["denoise_figure"]["seconds"],
     script:
         "../scripts/plot_denoising.py"

@@ -6,20 +6,21 @@ rule split_dataset:
         dataset="results/datasets/{task}.npz",
         library=library("split_dataset.py"),
     output:
-        split="results/{split}/{task}/split.npz",
+        # The HTML view, written beside its table: unnamed, so not passed to the stage.
+        report(
+            "results/{split}/{task}/split_class_counts.html",
+            caption="../report/training_split_counts.rst",
+            category="{task}",
+            subcategory="training",
+            labels={"split": "{split}", "table": "beats per class and part"},
+        ),
+        split_file="results/{split}/{task}/split.npz",
         counts=report(
             "results/{split}/{task}/split_class_counts.tsv",
             caption="../report/training_split_counts.rst",
             category="{task}",
             subcategory="training",
             labels={"split": "{split}", "item": "beats per class and part"},
-        ),
-        counts_html=report(
-            "results/{split}/{task}/split_class_counts.html",
-            caption="../report/training_split_counts.rst",
-            category="{task}",
-            subcategory="training",
-            labels={"split": "{split}", "table": "beats per class and part"},
         ),
     log:
         "logs/training/{split}/{task}/split_dataset.log",
@@ -34,9 +35,9 @@ rule split_dataset:
         mem_mb=2000,
         runtime=10,
     params:
-        scheme=lambda wildcards: wildcards.split,
-        # Only this scheme's section: the other scheme's settings rerun nothing here.
-        split=lambda wildcards: config["split"][wildcards.split],
+        # Only this scheme's section: the other scheme's settings rerun nothing here. Its keys
+        # choose the options class (ecgbeats.splits.IntraSplitOptions or InterSplitOptions).
+        options=lambda wildcards: config["split"][wildcards.split],
     script:
         "../scripts/split_dataset.py"
 
@@ -44,9 +45,17 @@ rule split_dataset:
 rule train_model:
     input:
         dataset="results/datasets/{task}.npz",
-        split="results/{split}/{task}/split.npz",
+        split_file="results/{split}/{task}/split.npz",
         library=library("train_model.py"),
     output:
+        # The HTML view, written beside its table: unnamed, so not passed to the stage.
+        report(
+            "results/{split}/{task}/training_history.html",
+            caption="../report/training_history.rst",
+            category="{task}",
+            subcategory="training",
+            labels={"split": "{split}", "table": "training history"},
+        ),
         model="results/{split}/{task}/model.pt",
         history=report(
             "results/{split}/{task}/training_history.tsv",
@@ -54,13 +63,6 @@ rule train_model:
             category="{task}",
             subcategory="training",
             labels={"split": "{split}", "item": "training history"},
-        ),
-        history_html=report(
-            "results/{split}/{task}/training_history.html",
-            caption="../report/training_history.rst",
-            category="{task}",
-            subcategory="training",
-            labels={"split": "{split}", "table": "training history"},
         ),
     log:
         "logs/training/{split}/{task}/train_model.log",
@@ -77,8 +79,8 @@ rule train_model:
         # The SLURM executor turns `gpu` into --gpus; `auto` asks for none (runs anywhere).
         gpu=1 if str(config["train"]["device"]).startswith("cuda") else 0,
     params:
-        balance=config["balance"],
-        model=config["model"],
-        train=config["train"],
+        balancing=config["balance"],
+        network=config["model"],
+        training=config["train"],
     script:
         "../scripts/train_model.py"

@@ -1,7 +1,6 @@
-"""Snakemake glue of rule compare_with_paper: our test metrics beside the paper's table."""
+"""Rule compare_with_paper: ecgbeats.stages.evaluation.compare_with_paper."""
 
-from ecgbeats.runtime import logged
+from ecgbeats.runtime import run_rule
 from ecgbeats.stages.evaluation import compare_with_paper
 
-with logged(snakemake.log, snakemake.rule):
-    compare_with_paper(snakemake.input.metrics, snakemake.input.paper, snakemake.output[0])
+run_rule(snakemake, compare_with_paper)

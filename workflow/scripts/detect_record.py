@@ -1,15 +1,6 @@
-"""Snakemake glue: XQRS R peaks of one MIT-BIH record, matched to its beat annotations."""
+"""Rule detect_record: ecgbeats.stages.detection.detect_record."""
 
-from ecgbeats.denoising import DenoisingOptions
-from ecgbeats.rpeaks import DetectorOptions
-from ecgbeats.runtime import logged
+from ecgbeats.runtime import run_rule
 from ecgbeats.stages.detection import detect_record
 
-with logged(snakemake.log, snakemake.rule):
-    detect_record(
-        snakemake.input.header,
-        leads=snakemake.params.leads,
-        denoising=DenoisingOptions(**snakemake.params.denoise),
-        detector=DetectorOptions(**snakemake.params.detector),
-        detections=snakemake.output.detections,
-    )
+run_rule(snakemake, detect_record)

@@ -1,13 +1,6 @@
-"""Snakemake glue of rule embed_umap: UMAP of the CNN's features of the test beats (TSV)."""
+"""Rule embed_umap: ecgbeats.stages.embedding.embed_umap."""
 
-from ecgbeats.runtime import logged
-from ecgbeats.stages.embedding import UmapOptions, embed_umap
+from ecgbeats.runtime import run_rule
+from ecgbeats.stages.embedding import embed_umap
 
-with logged(snakemake.log, snakemake.rule, threads=snakemake.threads):
-    embed_umap(
-        snakemake.input.dataset,
-        snakemake.input.predictions,
-        snakemake.input.model,
-        table=snakemake.output.table,
-        options=UmapOptions(**snakemake.params),
-    )
+run_rule(snakemake, embed_umap, threads=True)

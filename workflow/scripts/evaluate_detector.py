@@ -1,11 +1,6 @@
-"""Snakemake glue: per-record and gross Se / +P of the R-peak detector (AAMI EC57, 150 ms)."""
+"""Rule evaluate_detector: ecgbeats.stages.detection.evaluate_detector."""
 
-from ecgbeats.runtime import logged
+from ecgbeats.runtime import run_rule
 from ecgbeats.stages.detection import evaluate_detector
 
-with logged(snakemake.log, snakemake.rule):
-    evaluate_detector(
-        snakemake.input.detections,
-        gross=snakemake.output.gross,
-        per_record=snakemake.output.per_record,
-    )
+run_rule(snakemake, evaluate_detector)

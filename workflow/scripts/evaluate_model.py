@@ -1,14 +1,6 @@
-"""Snakemake glue of rule evaluate_model: the model on its test part (metrics, predictions)."""
+"""Rule evaluate_model: ecgbeats.stages.evaluation.evaluate_model."""
 
-from ecgbeats.runtime import logged
-from ecgbeats.stages.evaluation import EvaluationOptions, evaluate_model
+from ecgbeats.runtime import run_rule
+from ecgbeats.stages.evaluation import evaluate_model
 
-with logged(snakemake.log, snakemake.rule, threads=snakemake.threads):
-    evaluate_model(
-        snakemake.input.dataset,
-        snakemake.input.split,
-        snakemake.input.model,
-        metrics_table=snakemake.output.metrics,
-        predictions=snakemake.output.predictions,
-        options=EvaluationOptions(**snakemake.params),
-    )
+run_rule(snakemake, evaluate_model, threads=True)

@@ -1,13 +1,6 @@
-"""Snakemake glue of rule plot_shap: SHAP grid and per-class profile figures."""
+"""Rule plot_shap: ecgbeats.stages.interpret_figures.plot_shap."""
 
-from ecgbeats.runtime import logged
+from ecgbeats.runtime import run_rule
 from ecgbeats.stages.interpret_figures import plot_shap
 
-with logged(snakemake.log, snakemake.rule):
-    plot_shap(
-        snakemake.input.values,
-        grid=snakemake.output.grid,
-        profile=snakemake.output.profile,
-        task=snakemake.wildcards.task,
-        split=snakemake.wildcards.split,
-    )
+run_rule(snakemake, plot_shap)

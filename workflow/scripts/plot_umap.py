@@ -1,14 +1,6 @@
-"""Snakemake glue of rule plot_umap: the figure of the UMAP table."""
+"""Rule plot_umap: ecgbeats.stages.interpret_figures.plot_umap."""
 
-from ecgbeats.runtime import logged
+from ecgbeats.runtime import run_rule
 from ecgbeats.stages.interpret_figures import plot_umap
 
-with logged(snakemake.log, snakemake.rule):
-    plot_umap(
-        snakemake.input.table,
-        snakemake.input.predictions,
-        figure=snakemake.output.figure,
-        layer=snakemake.params.layer,
-        task=snakemake.wildcards.task,
-        split=snakemake.wildcards.split,
-    )
+run_rule(snakemake, plot_umap)

@@ -1,14 +1,6 @@
-"""Snakemake glue for ecgbeats.stages.training.split_dataset."""
+"""Rule split_dataset: ecgbeats.stages.splitting.split_dataset."""
 
-from ecgbeats.runtime import logged
-from ecgbeats.splits import SPLIT_OPTIONS
+from ecgbeats.runtime import run_rule
 from ecgbeats.stages.splitting import split_dataset
 
-params = snakemake.params
-with logged(snakemake.log, snakemake.rule):
-    split_dataset(
-        snakemake.input.dataset,
-        snakemake.output.split,
-        snakemake.output.counts,
-        options=SPLIT_OPTIONS[params.scheme](**params.split),
-    )
+run_rule(snakemake, split_dataset)

@@ -1,7 +1,6 @@
-"""Snakemake glue for ecgbeats.stages.preprocess.summarise_beats."""
+"""Rule summarise_beats: ecgbeats.stages.datasets.summarise_beats."""
 
-from ecgbeats.runtime import logged
+from ecgbeats.runtime import run_rule
 from ecgbeats.stages.datasets import summarise_beats
 
-with logged(snakemake.log, snakemake.rule):
-    summarise_beats(snakemake.input.beats, snakemake.output.table)
+run_rule(snakemake, summarise_beats)

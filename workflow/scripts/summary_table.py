@@ -1,13 +1,6 @@
-"""Snakemake glue of rule summary_table: every task's test metrics beside the paper's."""
+"""Rule summary_table: ecgbeats.stages.report.summary_table."""
 
-from ecgbeats.runtime import logged
+from ecgbeats.runtime import run_rule
 from ecgbeats.stages.report import summary_table
 
-with logged(snakemake.log, snakemake.rule):
-    summary_table(
-        snakemake.input.metrics,
-        snakemake.params.tasks,
-        snakemake.input.comparisons,
-        snakemake.params.paper_tasks,
-        table=snakemake.output.table,
-    )
+run_rule(snakemake, summary_table)

@@ -260,6 +260,28 @@ def require_same_classes(
         )
 
 
+def load_rows_of(
+    dataset: str | Path,
+    kind: NpzFormat,
+    path: str | Path,
+    index_keys: Sequence[str],
+    data: Mapping[str, np.ndarray] | None = None,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], list[str]]:
+    """A task's dataset and a file of `kind` whose `index_keys` are rows of it (a split, test
+    predictions), checked against each other: the same classes, every index a row.
+
+    Returns (dataset arrays, the file's arrays, class names); pass `data` when the dataset is
+    already loaded.
+    """
+    data = dict(data) if data is not None else DATASET.load(dataset)
+    arrays = kind.load(path)
+    names = class_names(data)
+    require_same_classes(class_names(arrays), names, path, dataset)
+    for key in index_keys:
+        check_indices(arrays[key], len(data["labels"]), path, dataset)
+    return data, arrays, names
+
+
 # --- Model stages: checkpoint, training history, metrics tables, UMAP table ------------------
 # torch and pandas are imported inside the functions that need them: importing this module for
 # the npz formats loads neither (figure rules run in envs without torch).
@@ -358,17 +380,22 @@ def write_history(path: str | Path, history: Sequence[Mapping[str, float]]) -> N
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def read_history(path: str | Path) -> pd.DataFrame:
-    """The training history written by :func:`write_history` (InputError naming the file)."""
-    table = _read_tsv(path)  # numbers only: pandas' default missing values (nan) apply
+def check_history(table: pd.DataFrame, source: str | Path) -> None:
+    """A training history has every column of HISTORY_COLUMNS and at least one epoch row."""
     missing = [c for c in HISTORY_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(
-            f"{path}: not a training history (missing column(s) {missing}; columns: "
+            f"{source}: not a training history (missing column(s) {missing}; columns: "
             f"{list(table.columns)})"
         )
     if table.empty:
-        raise InputError(f"{path}: training history without epoch rows")
+        raise InputError(f"{source}: training history without epoch rows")
+
+
+def read_history(path: str | Path) -> pd.DataFrame:
+    """The training history written by :func:`write_history` (InputError naming the file)."""
+    table = _read_tsv(path)  # numbers only: pandas' default missing values (nan) apply
+    check_history(table, path)
     return table
 
 

@@ -102,9 +102,7 @@ def beats_from_signal(
     samples: np.ndarray,
     *,
     denoising: DenoisingOptions,
-    before: int,
-    after: int,
-    normalisation: Normalisation,
+    window: BeatOptions,
 ) -> BeatSet:
     """Denoise a lead, cut a window around each peak, normalise each beat.
 
@@ -117,8 +115,10 @@ def beats_from_signal(
         raise InputError(f"beat positions are not sorted (first offender at index {order[0]})")
     clean = denoise(signal, denoising)
     rr_previous, rr_next = rr_intervals(samples, fs)
-    kept = window_fits(samples, clean.size, before, after)
-    beats = normalise(segment(clean, samples[kept], before, after), normalisation)
+    kept = window_fits(samples, clean.size, window.before, window.after)
+    beats = normalise(
+        segment(clean, samples[kept], window.before, window.after), window.normalisation
+    )
     return BeatSet(
         beats=beats,
         samples=samples[kept],

@@ -15,6 +15,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wfdb.io.download import dl_full_file
 
@@ -209,16 +210,12 @@ def fetch_files(
 
 
 def fetch_record(
-    record: str,
-    directory: str | Path,
-    checksums: dict[str, str],
-    base_url: str,
-    database: str,
-    download: Callable[[str, str], None] = dl_full_file,
+    record: str, directory: str | Path, checksums: dict[str, str], *source: Any
 ) -> list[Path]:
-    """Download the files of `record` that are missing or fail verification; see fetch_files."""
+    """Download the files of `record` that are missing or fail verification; `source` is
+    fetch_files' (base_url, database[, download]), and errors name the record."""
     names = record_file_names(record, checksums)
     try:
-        return fetch_files(names, directory, checksums, base_url, database, download)
+        return fetch_files(names, directory, checksums, *source)
     except DownloadError as error:
         raise DownloadError(f"record {record}: {error}") from error

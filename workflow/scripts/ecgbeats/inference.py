@@ -45,7 +45,7 @@ def record_beats(
     """Place the beats of a recording read at TARGET_FS and cut them like the training data.
 
     Beats are placed at `peaks` (sorted sample positions at TARGET_FS: annotations read with
-    `read_beat_annotations(..., source_fs=recording.source_fs, target_fs=recording.fs)`, or
+    `read_annotations_of(recording, ...)`, or
     detections made earlier) when given, else detected by XQRS with the `detector` options. Beats
     whose window leaves the record are dropped, as in training.
     """
@@ -72,9 +72,7 @@ def record_beats(
             TARGET_FS,
             positions,
             denoising=denoising,
-            before=window.before,
-            after=window.after,
-            normalisation=window.normalisation,
+            window=window,
         )
     except InputError as error:
         raise InputError(f"record {record}: {error}") from error

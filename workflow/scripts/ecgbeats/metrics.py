@@ -11,7 +11,7 @@ table says so, and the macro average is taken over the classes present only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from ecgbeats.artifacts import HISTORY_METRICS, HISTORY_PARTS, read_table
+from ecgbeats.artifacts import HISTORY_METRICS, HISTORY_PARTS, check_history, read_table
 from ecgbeats.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -181,34 +181,40 @@ def confusion_matrices(
     return counts, normalised
 
 
-def roc_curves(
-    y_true: np.ndarray, y_score: np.ndarray
-) -> list[tuple[np.ndarray, np.ndarray] | None]:
+#: One curve per class (x, y), None where the class cannot have one.
+Curves = list[tuple[np.ndarray, np.ndarray] | None]
+
+
+def _one_vs_rest_curves(
+    y_true: np.ndarray, y_score: np.ndarray, curve: Callable, needs_negatives: bool
+) -> Curves:
+    """`curve(positives, scores)` -> (x, y) per class; None for a class without positives (or,
+    where `needs_negatives`, without negatives)."""
+    curves: Curves = []
+    for c in range(y_score.shape[1]):
+        positives = y_true == c
+        if not positives.any() or (needs_negatives and positives.all()):
+            curves.append(None)
+        else:
+            curves.append(curve(positives, y_score[:, c]))
+    return curves
+
+
+def roc_curves(y_true: np.ndarray, y_score: np.ndarray) -> Curves:
     """One-vs-rest ROC curve (fpr, tpr) per class; None where a class is absent or alone."""
-    curves: list[tuple[np.ndarray, np.ndarray] | None] = []
-    for c in range(y_score.shape[1]):
-        positives = y_true == c
-        if not positives.any() or positives.all():
-            curves.append(None)
-            continue
-        fpr, tpr, _ = roc_curve(positives, y_score[:, c])
-        curves.append((fpr, tpr))
-    return curves
+    return _one_vs_rest_curves(
+        y_true, y_score, lambda y, score: tuple(roc_curve(y, score)[:2]), needs_negatives=True
+    )
 
 
-def pr_curves(
-    y_true: np.ndarray, y_score: np.ndarray
-) -> list[tuple[np.ndarray, np.ndarray] | None]:
+def pr_curves(y_true: np.ndarray, y_score: np.ndarray) -> Curves:
     """One-vs-rest precision-recall curve (recall, precision) per class; None if absent."""
-    curves: list[tuple[np.ndarray, np.ndarray] | None] = []
-    for c in range(y_score.shape[1]):
-        positives = y_true == c
-        if not positives.any():
-            curves.append(None)
-            continue
-        precision, recall, _ = precision_recall_curve(positives, y_score[:, c])
-        curves.append((recall, precision))
-    return curves
+    return _one_vs_rest_curves(
+        y_true,
+        y_score,
+        lambda y, score: tuple(precision_recall_curve(y, score)[1::-1]),
+        needs_negatives=False,
+    )
 
 
 def read_metrics_table(path: str | Path) -> pd.DataFrame:
@@ -290,17 +296,7 @@ def training_history_series(
     validation macro-F1, ties broken by the lower validation loss, then by the earlier epoch.
     None when no epoch has a validation macro-F1 (e.g. an empty validation part).
     """
-    required = ["epoch"] + [
-        f"{part}_{metric}" for metric in HISTORY_METRICS for part in HISTORY_PARTS
-    ]
-    missing = [c for c in required if c not in history.columns]
-    if missing:
-        raise InputError(
-            f"training history {source}: missing column(s) {missing} "
-            f"(columns: {list(history.columns)})"
-        )
-    if history.empty:
-        raise InputError(f"training history {source}: no epoch rows")
+    check_history(history, f"training history {source}")
     epoch = history["epoch"].to_numpy()
     series = {
         HISTORY_LABELS[metric]: tuple(

@@ -115,20 +115,19 @@ def confusion_matrix_panels(
     return figure
 
 
-def roc_curves(
-    curves: Sequence[tuple[np.ndarray, np.ndarray] | None],
-    auc: np.ndarray,
-    class_names: Sequence[str],
-    title: str,
-) -> Figure:
+#: Per class an (x, y) curve, or None for a class without one.
+ClassCurves = Sequence[tuple[np.ndarray, np.ndarray] | None]
+
+
+def roc_curves(curves: ClassCurves, auc: np.ndarray, names: Sequence[str], title: str) -> Figure:
     """One-vs-rest ROC curve per class (fpr, tpr); classes without a curve are listed as n/a."""
     figure, (full, zoom) = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
     for c, curve in enumerate(curves):
         if curve is None:
-            full.plot([], [], color=class_colour(c), label=f"{class_names[c]} (AUC n/a: absent)")
+            full.plot([], [], color=class_colour(c), label=f"{names[c]} (AUC n/a: absent)")
             continue
         fpr, tpr = curve
-        label = f"{class_names[c]} (AUC {auc[c]:.4f})"
+        label = f"{names[c]} (AUC {auc[c]:.4f})"
         for axis in (full, zoom):
             axis.plot(fpr, tpr, color=class_colour(c), linewidth=1.2, label=label)
     full.plot([0, 1], [0, 1], color="0.6", linestyle=":", linewidth=0.8)
@@ -145,17 +144,12 @@ def roc_curves(
     return figure
 
 
-def pr_curves(
-    curves: Sequence[tuple[np.ndarray, np.ndarray] | None],
-    average_precision: np.ndarray,
-    class_names: Sequence[str],
-    title: str,
-) -> Figure:
+def pr_curves(curves: ClassCurves, ap: np.ndarray, names: Sequence[str], title: str) -> Figure:
     """One-vs-rest precision-recall curve per class (recall, precision), AP in the legend."""
     figure, axis = plt.subplots(figsize=(6.5, 5), layout="constrained")
     for c, curve in enumerate(curves):
         if curve is None:
-            axis.plot([], [], color=class_colour(c), label=f"{class_names[c]} (AP n/a: absent)")
+            axis.plot([], [], color=class_colour(c), label=f"{names[c]} (AP n/a: absent)")
             continue
         recall, precision = curve
         axis.step(
@@ -164,7 +158,7 @@ def pr_curves(
             where="post",
             color=class_colour(c),
             linewidth=1.2,
-            label=f"{class_names[c]} (AP {average_precision[c]:.4f})",
+            label=f"{names[c]} (AP {ap[c]:.4f})",
         )
     axis.set_xlim(0, 1.01)
     axis.set_ylim(0, 1.01)

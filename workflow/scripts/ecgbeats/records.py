@@ -237,3 +237,17 @@ def read_beat_annotations(
     if length is not None:
         is_beat &= (samples >= 0) & (samples < length)
     return samples[is_beat], symbols[is_beat]
+
+
+def read_annotations_of(
+    recording: Recording, path: str | Path, extension: str = "atr"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Beat annotations (samples, symbols) of `recording`, read from the record at `path`: at
+    the recording's rate and within its length, whatever rate the record was stored at."""
+    return read_beat_annotations(
+        path,
+        extension,
+        length=recording.signal.size,
+        source_fs=recording.source_fs,
+        target_fs=recording.fs,
+    )

@@ -19,7 +19,7 @@ from ecgbeats.errors import InputError
 from ecgbeats.inference import prediction_table, record_beats, strip_window
 from ecgbeats.model import load_model, predict_proba
 from ecgbeats.plots import classified_strip
-from ecgbeats.records import Recording, read_beat_annotations, read_recording
+from ecgbeats.records import Recording, read_annotations_of, read_recording
 from ecgbeats.resampling import TARGET_FS
 from ecgbeats.rpeaks import DetectorOptions
 
@@ -55,13 +55,7 @@ def given_beats(
     annotation_file = Path(f"{record_path}.{options.annotation_extension}")
     if options.beats_from != "auto" or not annotation_file.is_file():
         return None
-    peaks, _ = read_beat_annotations(
-        record_path,
-        options.annotation_extension,
-        length=recording.signal.size,
-        source_fs=recording.source_fs,
-        target_fs=recording.fs,
-    )
+    peaks, _ = read_annotations_of(recording, record_path, options.annotation_extension)
     if peaks.size == 0:
         logger.info("record %s: %s holds no beat annotations", recording.record, annotation_file)
         return None

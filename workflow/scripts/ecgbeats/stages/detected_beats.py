@@ -10,15 +10,7 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from ecgbeats.artifacts import (
-    DATASET,
-    DETECTIONS,
-    SPLIT,
-    check_indices,
-    class_names,
-    require_same_classes,
-    write_table,
-)
+from ecgbeats.artifacts import DETECTIONS, SPLIT, load_rows_of, write_table
 from ecgbeats.beats import BeatOptions
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.detected_beats import (
@@ -37,7 +29,7 @@ logger = logging.getLogger(__name__)
 
 def evaluate_detected_beats(
     dataset: str | Path,
-    split: str | Path,
+    split_file: str | Path,
     model: str | Path,
     detections: Sequence[str | Path],
     headers: Sequence[str | Path],
@@ -55,11 +47,8 @@ def evaluate_detected_beats(
     detection and, for comparison, around the annotation. Writes the `metrics` TSV (rows per
     class, ``positions`` annotations / detector) and the `per_record` TSV, each with its HTML view.
     """
-    data, parts = DATASET.load(dataset), SPLIT.load(split)
-    names = class_names(data)
-    require_same_classes(class_names(parts), names, split, dataset)
+    data, parts, names = load_rows_of(dataset, SPLIT, split_file, ("test",))
     test = parts["test"]
-    check_indices(test, data["labels"].size, split, dataset)
     records = data["records"][test].astype(str)
     samples, labels = data["samples"][test], data["labels"][test]
     network, _ = load_model(model, names)

@@ -19,7 +19,7 @@ from ecgbeats.detection_metrics import (
     match_window,
     sensitivity_ppv,
 )
-from ecgbeats.records import read_beat_annotations, read_recording
+from ecgbeats.records import read_annotations_of, read_recording
 from ecgbeats.resampling import TARGET_FS
 from ecgbeats.rpeaks import DetectorOptions, detect_record_peaks
 from ecgbeats.table_views import write_table_view
@@ -39,13 +39,7 @@ def detect_record(
     annotations: written to `detections` (artifacts.DETECTIONS)."""
     record_path = Path(header).with_suffix("")
     recording = read_recording(record_path, leads, target_fs=TARGET_FS)
-    reference, symbols = read_beat_annotations(
-        record_path,
-        "atr",
-        length=recording.signal.size,
-        source_fs=recording.source_fs,
-        target_fs=recording.fs,
-    )
+    reference, symbols = read_annotations_of(recording, record_path, "atr")
     detected = detect_record_peaks(recording, denoising=denoising, detector=detector)
     window = match_window(recording.fs)
     reference_index, detected_index = match_beats(reference, detected, window)

@@ -14,14 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ecgbeats import embedding
-from ecgbeats.artifacts import (
-    DATASET,
-    PREDICTIONS,
-    check_indices,
-    class_names,
-    require_same_classes,
-    write_umap_table,
-)
+from ecgbeats.artifacts import PREDICTIONS, load_rows_of, write_umap_table
 from ecgbeats.model import load_model
 
 logger = logging.getLogger(__name__)
@@ -48,12 +41,8 @@ def embed_umap(
     options: UmapOptions,
 ) -> None:
     """Embed (up to ``max_points`` of) the predicted test beats; write the UMAP table."""
-    saved = PREDICTIONS.load(predictions)
-    names = class_names(saved)
+    data, saved, names = load_rows_of(dataset, PREDICTIONS, predictions, ("index",))
     index, y_true, y_pred = saved["index"], saved["y_true"], saved["y_pred"]
-    data = DATASET.load(dataset)
-    require_same_classes(names, class_names(data), predictions, dataset)
-    check_indices(index, len(data["beats"]), predictions, dataset)
     network, _ = load_model(model, expected_class_names=names)
 
     chosen = embedding.cap_points(y_true, options.max_points, options.seed)

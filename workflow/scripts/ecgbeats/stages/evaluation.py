@@ -13,15 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ecgbeats import metrics
-from ecgbeats.artifacts import (
-    DATASET,
-    PREDICTIONS,
-    SPLIT,
-    check_indices,
-    class_names,
-    require_same_classes,
-    write_table,
-)
+from ecgbeats.artifacts import PREDICTIONS, SPLIT, load_rows_of, write_table
 from ecgbeats.errors import InputError
 from ecgbeats.model import load_model, predict_proba
 from ecgbeats.table_views import write_table_view
@@ -39,22 +31,18 @@ class EvaluationOptions:
 
 def evaluate_model(
     dataset: str | Path,
-    split: str | Path,
+    split_file: str | Path,
     model: str | Path,
     metrics_table: str | Path,
     predictions: str | Path,
     options: EvaluationOptions,
 ) -> None:
-    """Predict the test part of `split` with `model`; write the per-class metrics table (and its
-    HTML view) and the predictions (index, y_true, y_pred, probabilities, class_names)."""
-    data = DATASET.load(dataset)
-    names = class_names(data)
-    parts = SPLIT.load(split)
-    require_same_classes(class_names(parts), names, split, dataset)
+    """Predict the test part of `split_file` with `model`; write the per-class metrics table (and
+    its HTML view) and the predictions (index, y_true, y_pred, probabilities, class_names)."""
+    data, parts, names = load_rows_of(dataset, SPLIT, split_file, ("test",))
     test = np.asarray(parts["test"], dtype=np.int64)
     if test.size == 0:
-        raise InputError(f"{split}: the test part is empty")
-    check_indices(test, len(data["labels"]), split, dataset)
+        raise InputError(f"{split_file}: the test part is empty")
 
     network, _ = load_model(model, expected_class_names=names, device=options.device)
     probabilities = predict_proba(
@@ -64,7 +52,7 @@ def evaluate_model(
     y_pred = probabilities.argmax(axis=1).astype(np.int64)
     logger.info(
         "%s: %d test beats, overall accuracy %.4f",
-        split,
+        split_file,
         test.size,
         float(np.mean(y_true == y_pred)),
     )

@@ -13,15 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ecgbeats import explanation
-from ecgbeats.artifacts import (
-    DATASET,
-    PREDICTIONS,
-    SHAP_VALUES,
-    SPLIT,
-    check_indices,
-    class_names,
-    require_same_classes,
-)
+from ecgbeats.artifacts import PREDICTIONS, SHAP_VALUES, SPLIT, load_rows_of
 from ecgbeats.errors import InputError
 from ecgbeats.model import load_model
 
@@ -44,7 +36,7 @@ class ShapOptions:
 
 def explain_shap(
     dataset: str | Path,
-    split: str | Path,
+    split_file: str | Path,
     predictions: str | Path,
     model: str | Path,
     values: str | Path,
@@ -54,18 +46,12 @@ def explain_shap(
     """SHAP values of the logits of the grid beats (each class's most confident correct beat,
     then the most confident mistakes) and each class's own logit on random beats of that class
     (profiles); `r_peak` is the R peak's sample in every beat, kept for the figures."""
-    saved = PREDICTIONS.load(predictions)
-    names = class_names(saved)
+    data, saved, names = load_rows_of(dataset, PREDICTIONS, predictions, ("index",))
+    _, parts, _ = load_rows_of(dataset, SPLIT, split_file, ("train",), data=data)
     index, y_true, y_pred = saved["index"], saved["y_true"], saved["y_pred"]
     probabilities = saved["probabilities"]
-    parts = SPLIT.load(split)
-    data = DATASET.load(dataset)
     beats = data["beats"]
-    for source, arrays in ((predictions, saved), (split, parts)):
-        require_same_classes(class_names(arrays), class_names(data), source, dataset)
     train = np.asarray(parts["train"], dtype=np.int64)
-    check_indices(index, len(beats), predictions, dataset)
-    check_indices(train, len(beats), split, dataset)
     if index.size == 0:
         raise InputError(f"{predictions}: no test beats to explain")
     network, _ = load_model(model, expected_class_names=names)

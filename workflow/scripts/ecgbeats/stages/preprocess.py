@@ -14,7 +14,7 @@ from pathlib import Path
 from ecgbeats.artifacts import RECORD_BEATS
 from ecgbeats.beats import BeatOptions, beats_from_signal
 from ecgbeats.denoising import DenoisingOptions
-from ecgbeats.records import read_beat_annotations, read_recording
+from ecgbeats.records import read_annotations_of, read_recording
 from ecgbeats.resampling import TARGET_FS
 
 logger = logging.getLogger(__name__)
@@ -34,21 +34,13 @@ def preprocess_record(
     """
     record_path = Path(header).with_suffix("")
     recording = read_recording(record_path, leads, target_fs=TARGET_FS)
-    samples, symbols = read_beat_annotations(
-        record_path,
-        "atr",
-        length=recording.signal.size,
-        source_fs=recording.source_fs,
-        target_fs=recording.fs,
-    )
+    samples, symbols = read_annotations_of(recording, record_path, "atr")
     beat_set = beats_from_signal(
         recording.signal,
         recording.fs,
         samples,
         denoising=denoising,
-        before=window.before,
-        after=window.after,
-        normalisation=window.normalisation,
+        window=window,
     )
     RECORD_BEATS.save(
         beats,

@@ -27,13 +27,13 @@ _COUNT_COLUMNS = ("train", "validation", "test", "total")
 
 def split_dataset(
     dataset: str | Path,
-    split: str | Path,
+    split_file: str | Path,
     counts: str | Path,
     options: IntraSplitOptions | InterSplitOptions,
 ) -> Split:
     """Train, validation and test row indices of the dataset `dataset`, by the scheme of
-    `options` (intra- or inter-patient), written to `split`; beats per class and part to the TSV
-    `counts` and its HTML view. Returns the split."""
+    `options` (intra- or inter-patient), written to `split_file`; beats per class and part to the
+    TSV `counts` and its HTML view. Returns the split."""
     data = DATASET.load(dataset)
     labels = data["labels"]
     records = data["records"].astype(str)
@@ -65,7 +65,7 @@ def split_dataset(
         if inter:
             logger.info("%s records: %s", part, ", ".join(ids))
     SPLIT.save(
-        split,
+        split_file,
         train=parts.train,
         validation=parts.validation,
         test=parts.test,

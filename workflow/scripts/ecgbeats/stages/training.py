@@ -10,15 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ecgbeats.artifacts import (
-    DATASET,
-    SPLIT,
-    check_indices,
-    class_names,
-    require_same_classes,
-    save_checkpoint,
-    write_history,
-)
+from ecgbeats.artifacts import SPLIT, load_rows_of, save_checkpoint, write_history
 from ecgbeats.balancing import BalanceOptions, balance
 from ecgbeats.model import CNNConfig
 from ecgbeats.table_views import write_table_view
@@ -30,14 +22,14 @@ logger = logging.getLogger(__name__)
 
 def train_model(
     dataset: str | Path,
-    split: str | Path,
+    split_file: str | Path,
     model: str | Path,
     history: str | Path,
     balancing: BalanceOptions,
     network: Mapping[str, Any],
     training: TrainConfig,
 ) -> int:
-    """Balance the training part of `dataset` (rows from `split`), train the CNN, and write the
+    """Balance the training part of `dataset` (rows from `split_file`), train the CNN, and write the
     model of the epoch best on validation to `model` and the per-epoch history to the TSV
     `history` (and its HTML view).
 
@@ -46,14 +38,9 @@ def train_model(
     Returns the epoch of the kept model.
     """
 
-    data = DATASET.load(dataset)
-    parts = SPLIT.load(split)
-    names = class_names(data)
-    require_same_classes(class_names(parts), names, split, dataset)
+    data, parts, names = load_rows_of(dataset, SPLIT, split_file, ("train", "validation"))
     beats, labels = data["beats"], data["labels"]
     train_index, validation_index = parts["train"], parts["validation"]
-    for index in (train_index, validation_index):
-        check_indices(index, labels.size, split, dataset)
     balanced = balance(
         beats[train_index],
         labels[train_index],
