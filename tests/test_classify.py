@@ -26,7 +26,7 @@ SETTINGS = dict(
         wavelet="db5", level=9, remove_approximation=True, remove_details=(1, 2), threshold="none"
     ),
     window=BeatOptions(before=150, after=150, normalisation="zscore"),
-    detector=DetectorOptions(search_radius_s=0.1, smooth_window_s=0.4),
+    detector=DetectorOptions(search_radius_s=0.1, smooth_window_s=0.4, method="xqrs"),
 )
 CLASSIFY = dict(
     task="six",

@@ -20,7 +20,7 @@ DENOISING = DenoisingOptions(
     wavelet="db5", level=9, remove_approximation=True, remove_details=(1, 2), threshold="none"
 )
 BEATS = BeatOptions(before=150, after=150, normalisation="zscore")
-DETECTOR = DetectorOptions(search_radius_s=0.1, smooth_window_s=0.4)
+DETECTOR = DetectorOptions(search_radius_s=0.1, smooth_window_s=0.4, method="xqrs")
 OPTIONS = dict(denoising=DENOISING, window=BEATS)
 
 

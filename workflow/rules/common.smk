@@ -145,6 +145,7 @@ def evaluation_targets():
         targets += [
             f"{base}/metrics.tsv",
             f"{base}/predictions.npz",
+            f"{base}/ec57.tsv",
             *(
                 f"{base}/figures/{name}.png"
                 for name in (

@@ -46,6 +46,49 @@ rule evaluate_model:
         "../scripts/evaluate_model.py"
 
 
+# AAMI EC57 statistics (Se, +P, FPR per class, gross accuracy); published DS2 results beside
+# them where they measure the same (AAMI classes, inter-patient split).
+rule ec57_table:
+    input:
+        predictions="results/{split}/{task}/predictions.npz",
+        published=lambda wildcards: (
+            ["workflow/resources/published_ds2.tsv"]
+            if wildcards.task == "aami" and wildcards.split == "inter"
+            else []
+        ),
+        library=library("ec57_table.py"),
+    output:
+        # The HTML view, written beside its table: unnamed, so not passed to the stage.
+        report(
+            "results/{split}/{task}/ec57.html",
+            caption="../report/evaluation_ec57.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "table": "AAMI EC57 statistics"},
+        ),
+        table=report(
+            "results/{split}/{task}/ec57.tsv",
+            caption="../report/evaluation_ec57.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "item": "AAMI EC57 statistics"},
+        ),
+    log:
+        "logs/evaluation/{split}/{task}/ec57_table.log",
+    benchmark:
+        "benchmarks/out/evaluation/{split}/{task}/ec57_table.tsv"
+    wildcard_constraints:
+        split="intra|inter",
+    conda:
+        "../envs/plotting.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../scripts/ec57_table.py"
+
+
 # Figures apart from the evaluation: editing only plotting code reruns only them.
 rule plot_evaluation:
     input:

@@ -45,9 +45,9 @@ def record_beats(
     """Place the beats of a recording read at TARGET_FS and cut them like the training data.
 
     Beats are placed at `peaks` (sorted sample positions at TARGET_FS: annotations read with
-    `read_annotations_of(recording, ...)`, or
-    detections made earlier) when given, else detected by XQRS with the `detector` options. Beats
-    whose window leaves the record are dropped, as in training.
+    `read_annotations_of(recording, ...)`, or detections made earlier) when given, else found by
+    the R-peak detector of the `detector` options. Beats whose window leaves the record are
+    dropped, as in training.
     """
     require_target_rate(recording, "record_beats")
     record, signal = recording.record, recording.signal

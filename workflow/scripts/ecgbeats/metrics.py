@@ -311,3 +311,65 @@ def training_history_series(
     # max() keeps the first of equal keys: the earlier epoch, as training does.
     best = max(range(len(epoch)), key=lambda i: (f1[i], -loss[i]))
     return epoch, series, int(epoch[best])
+
+
+#: Columns of the AAMI EC57 table: per class sensitivity (Se), positive predictivity (+P),
+#: false positive rate and F1, from the confusion matrix; the gross row holds the accuracy.
+EC57_COLUMNS = ("source", "class", "support", "se", "ppv", "fpr", "f1", "accuracy")
+
+
+def ec57_table(
+    y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str], source: str
+) -> pd.DataFrame:
+    """AAMI EC57 statistics of one classifier: per class Se = TP / (TP + FN), +P = TP / (TP +
+    FP), FPR = FP / (FP + TN), F1, then a ``gross`` row with the accuracy (correct / all).
+
+    Undefined ratios (no beat of the class, no prediction of it) are NaN, never 0.
+    """
+    k = len(class_names)
+    counts, _ = confusion_matrices(np.asarray(y_true), np.asarray(y_pred), k)
+    total = counts.sum()
+    tp = np.diag(counts).astype(float)
+    fn = counts.sum(axis=1) - tp
+    fp = counts.sum(axis=0) - tp
+    tn = total - tp - fn - fp
+
+    def ratio(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(b > 0, a / np.where(b > 0, b, 1), np.nan)
+
+    se, ppv = ratio(tp, tp + fn), ratio(tp, tp + fp)
+    rows = [
+        {
+            "source": source,
+            "class": str(name),
+            "support": int(tp[c] + fn[c]),
+            "se": se[c],
+            "ppv": ppv[c],
+            "fpr": ratio(fp, fp + tn)[c],
+            "f1": ratio(2 * se * ppv, se + ppv)[c] if np.isfinite(se[c] * ppv[c]) else np.nan,
+            "accuracy": np.nan,
+        }
+        for c, name in enumerate(class_names)
+    ]
+    accuracy = float(tp.sum() / total) if total else np.nan
+    rows.append(
+        {
+            **dict.fromkeys(EC57_COLUMNS, np.nan),
+            "source": source,
+            "class": "gross",
+            "support": int(total),
+            "accuracy": accuracy,
+        }
+    )
+    return pd.DataFrame(rows, columns=list(EC57_COLUMNS))
+
+
+def published_ec57(published: pd.DataFrame) -> pd.DataFrame:
+    """Published results (workflow/resources/published_ds2.tsv) in the EC57 table's columns:
+    F1 as reported, else derived from Se and +P; the overall accuracy on a ``gross`` row."""
+    table = published.copy()
+    table["f1"] = table["f1"].fillna(table["f1_derived"])
+    table["class"] = table["class"].replace({"all": "gross"})
+    table["support"] = np.nan
+    return table[list(EC57_COLUMNS)]

@@ -35,8 +35,8 @@ def detect_record(
     detector: DetectorOptions,
     detections: str | Path,
 ) -> None:
-    """XQRS R peaks of one MIT-BIH record (`header` and its .dat, .atr), matched to its beat
-    annotations: written to `detections` (artifacts.DETECTIONS)."""
+    """The R peaks (detector `detector.method`) of one MIT-BIH record (`header` and its .dat,
+    .atr), matched to its beat annotations: written to `detections` (artifacts.DETECTIONS)."""
     record_path = Path(header).with_suffix("")
     recording = read_recording(record_path, leads, target_fs=TARGET_FS)
     reference, symbols = read_annotations_of(recording, record_path, "atr")
