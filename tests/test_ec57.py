@@ -62,8 +62,11 @@ def test_stage_adds_the_published_rows_of_our_classes(tmp_path: Path):
         class_names=np.array(["N", "S"]),
     )
     published = REPO_ROOT / "workflow/resources/published_ds2.tsv"
-    result = ec57_table(predictions, tmp_path / "ec57.tsv", published)
+    result = ec57_table(predictions, tmp_path / "ec57.tsv", [published])
     written = pd.read_csv(tmp_path / "ec57.tsv", sep="\t")
+    text = (tmp_path / "ec57.tsv").read_text()
+    assert "0.7590" in text and "0.75900000" not in text  # four decimals, numbers not strings
+    assert "this run\tN\t6\t" in text  # the support is a count
     assert (tmp_path / "ec57.html").is_file()
     assert len(written) == len(result)
     assert set(written["class"]) == {"N", "S", "gross"}

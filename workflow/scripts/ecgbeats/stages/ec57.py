@@ -9,6 +9,7 @@ they measure the same thing: AAMI classes on the inter-patient split.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -21,19 +22,20 @@ logger = logging.getLogger(__name__)
 
 
 def ec57_table(
-    predictions: str | Path, table: str | Path, published: str | Path | None = None
+    predictions: str | Path, table: str | Path, published: Sequence[str | Path] = ()
 ) -> pd.DataFrame:
-    """Write our EC57 rows (source ``this run``) and, with `published`, the published rows
-    (only their classes that our model has) to the TSV `table` and its HTML view."""
+    """Write our EC57 rows (source ``this run``) and the rows of the `published` tables (none,
+    or workflow/resources/published_ds2.tsv; only the classes our model has) to the TSV `table`
+    and its HTML view."""
     saved = PREDICTIONS.load(predictions)
     names = class_names(saved)
     result = metrics.ec57_table(saved["y_true"], saved["y_pred"], names, source="this run")
-    if published:
-        others = pd.read_csv(published, sep="\t", comment="#", keep_default_na=False)
-        others = others.replace("", float("nan"))
-        others = metrics.published_ec57(others)
+    for path in published:
+        others = pd.read_csv(path, sep="\t", comment="#", keep_default_na=False)
+        others = metrics.published_ec57(others.replace("", float("nan")))
         others = others[others["class"].isin([*names, "gross"])]
         result = pd.concat([result, others], ignore_index=True)
+    result["support"] = result["support"].astype("Int64")  # a count; empty for published rows
     write_table(table, result, float_format="%.4f")
     write_table_view(table)
     ours = result[result["source"] == "this run"]
