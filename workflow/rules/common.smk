@@ -18,10 +18,13 @@ from helpers.config_checks import (
 )
 from helpers.library_inputs import library_sources, run_own_library
 
-try:
-    check_config(config, Path("."))
-except ConfigError as error:
-    raise WorkflowError(str(error)) from None
+# Once, in the process that plans the jobs: every job parses this file again, and its config has
+# passed by then (the checks read headers and import PyWavelets).
+if workflow.is_main_process:
+    try:
+        check_config(config, Path("."))
+    except ConfigError as error:
+        raise WorkflowError(str(error)) from None
 
 DATA_DIR = config["data_dir"].rstrip("/")
 RECORD_EXTENSIONS = (".hea", ".dat", ".atr")

@@ -369,8 +369,6 @@ def published_ec57(published: pd.DataFrame) -> pd.DataFrame:
     """Published results (workflow/resources/published_ds2.tsv) in the EC57 table's columns:
     F1 as reported, else derived from Se and +P; the overall accuracy on a ``gross`` row."""
     table = published.copy()
-    numbers = ["se", "ppv", "fpr", "f1", "f1_derived", "accuracy"]
-    table[numbers] = table[numbers].apply(pd.to_numeric, errors="coerce")
     table["f1"] = table["f1"].fillna(table["f1_derived"])
     table["class"] = table["class"].replace({"all": "gross"})
     table["support"] = np.nan

@@ -31,8 +31,8 @@ def ec57_table(
     names = class_names(saved)
     result = metrics.ec57_table(saved["y_true"], saved["y_pred"], names, source="this run")
     for path in published:
-        others = pd.read_csv(path, sep="\t", comment="#", keep_default_na=False)
-        others = metrics.published_ec57(others.replace("", float("nan")))
+        # Empty cells (values not verified in the paper) read as NaN.
+        others = metrics.published_ec57(pd.read_csv(path, sep="\t", comment="#"))
         others = others[others["class"].isin([*names, "gross"])]
         result = pd.concat([result, others], ignore_index=True)
     result["support"] = result["support"].astype("Int64")  # a count; empty for published rows
