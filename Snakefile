@@ -21,6 +21,8 @@ include: "workflow/rules/classify.smk"
 include: "workflow/rules/detection.smk"
 include: "workflow/rules/evaluation.smk"
 include: "workflow/rules/interpret.smk"
+include: "workflow/rules/external.smk"
+include: "workflow/rules/noise.smk"
 include: "workflow/rules/report.smk"
 
 
@@ -38,3 +40,5 @@ rule all:
         interpret_targets(),
         detector_targets(),
         report_targets(),
+        external_targets(),
+        noise_targets(),

@@ -114,9 +114,9 @@ def main() -> None:
     window = CONFIG["beats"]["before"] + CONFIG["beats"]["after"]
     config = CNNConfig(n_classes=args.classes, input_length=window, **shape)
     rng = np.random.default_rng(0)
-    beats = rng.standard_normal((args.samples, config.input_length), dtype=np.float32)
+    beats = rng.standard_normal((args.samples, config.input_width), dtype=np.float32)
     labels = rng.integers(0, args.classes, args.samples)
-    val_beats = rng.standard_normal((args.validation, config.input_length), dtype=np.float32)
+    val_beats = rng.standard_normal((args.validation, config.input_width), dtype=np.float32)
     val_labels = rng.integers(0, args.classes, args.validation)
     x = torch.from_numpy(beats).unsqueeze(1).to(device)
     y = torch.from_numpy(labels).to(device)

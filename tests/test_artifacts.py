@@ -19,6 +19,7 @@ from ecgbeats.artifacts import (
     require_same_classes,
 )
 from ecgbeats.errors import InputError
+from ecgbeats.rhythm import RR_FEATURES
 
 ROWS = 5
 
@@ -30,8 +31,8 @@ def record_beats() -> dict[str, np.ndarray]:
         "beats": rng.standard_normal((ROWS, 300)).astype(np.float32),
         "symbols": np.array(["N", "N", "V", "A", "N"]),
         "samples": np.arange(ROWS, dtype=np.int64) * 300 + 200,
-        "rr_previous": np.array([0, 0.83, 0.83, 0.83, 0.83], dtype=np.float32),
-        "rr_next": np.array([0.83, 0.83, 0.83, 0.83, 0], dtype=np.float32),
+        "rr_features": np.full((ROWS, len(RR_FEATURES)), 0.83, dtype=np.float32),
+        "median_beat": np.zeros(300, dtype=np.float32),
         "record": np.array("100"),
         "lead": np.array("MLII"),
         "fs": np.array(360.0),
@@ -49,8 +50,9 @@ def dataset() -> dict[str, np.ndarray]:
         "records": np.array(["100"] * ROWS),
         "symbols": beats["symbols"],
         "samples": beats["samples"],
-        "rr_previous": beats["rr_previous"],
-        "rr_next": beats["rr_next"],
+        "rr_features": beats["rr_features"],
+        "record_ids": np.array(["100"]),
+        "median_beats": beats["median_beat"][None],
         "class_names": np.array(["NOR", "PVC", "PAC"]),
     }
 

@@ -30,11 +30,20 @@ from ecgbeats.artifacts import (
 )
 from ecgbeats.errors import InputError
 from ecgbeats.model import BeatCNN, CNNConfig, predict_proba
+from ecgbeats.rhythm import RR_FEATURES
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 NAMES = ["NOR", "PVC", "PAC"]
 #: Narrow widths for fast tests.
-SMALL = {"channels": (4, 4, 8, 8, 8, 8), "hidden": (16, 8, 6), "kernel_size": 3, "dropout": 0.0}
+SMALL = {
+    "channels": (4, 4, 8, 8, 8, 8),
+    "hidden": (16, 8, 6),
+    "kernel_size": 3,
+    "dropout": 0.0,
+    "rr_features": (),
+    "rr_hidden": 4,
+    "beat_reference": "none",
+}
 
 
 def cnn_config(n_classes: int, **changes: object) -> CNNConfig:
@@ -49,9 +58,15 @@ def small_config(n_classes: int, **changes: object) -> CNNConfig:
 
 
 def write_dataset(
-    path: Path, beats: np.ndarray, labels: np.ndarray, names: list[str], record: str = "100"
+    path: Path,
+    beats: np.ndarray,
+    labels: np.ndarray,
+    names: list[str],
+    record: str = "100",
+    rr_features: np.ndarray | None = None,
 ) -> Path:
-    """A task dataset (DATASET format) of `beats`, all from `record`, 300 samples apart."""
+    """A task dataset (DATASET format) of `beats`, all from `record`, 300 samples apart, with
+    `rr_features` (default: a regular rhythm)."""
     n = len(labels)
     DATASET.save(
         path,
@@ -60,9 +75,14 @@ def write_dataset(
         records=np.full(n, record),
         symbols=np.full(n, "N"),
         samples=np.arange(n, dtype=np.int64) * 300,
-        rr_previous=np.full(n, 0.8, dtype=np.float32),
-        rr_next=np.full(n, 0.8, dtype=np.float32),
+        rr_features=(
+            np.full((n, len(RR_FEATURES)), 0.8, dtype=np.float32)
+            if rr_features is None
+            else rr_features
+        ),
         class_names=np.asarray(names),
+        record_ids=np.asarray([record]),
+        median_beats=np.median(np.asarray(beats, dtype=np.float32), axis=0)[None],
     )
     return path
 
@@ -274,6 +294,7 @@ def shap_arrays(grid: int = 2, profile: int = 3, k: int = 3, length: int = 300) 
         "profile_std_beat": rng.normal(size=(k, length)),
         "profile_counts": np.asarray([profile, 0, 0], dtype=np.int64),
         "r_peak": np.asarray(150, dtype=np.int64),
+        "rr_features": np.asarray(["previous", "next_to_record"]),
     }
 
 

@@ -104,6 +104,24 @@ def slow_record(tmp_path: Path) -> dict:
     return {"classify": {"records": [str(path)]}}
 
 
+def external_database(tmp_path: Path, **extra) -> dict:
+    """An external database of one synthetic record whose leads are V9 and V8."""
+    write_record(tmp_path / "ext", "e1", TINY_RECORDS[RECORDS[0]], leads=("V9", "V8"))
+    database = {
+        "name": "other",
+        "data_dir": str(tmp_path / "ext"),
+        "annotation_extension": "atr",
+        "leads": ["ECG1"],
+        "records": [],
+        **extra,
+    }
+    return {"external": {"databases": [database], "models": [{"split": "intra", "task": "aami"}]}}
+
+
+def external_symbol_map(tmp_path: Path) -> dict:
+    return external_database(tmp_path, symbol_map={"S": "Z"})
+
+
 def offline(tmp_path: Path) -> dict:
     return {"download": {"base_url": closed_port_url(), "database": "mitdb/1.0.0"}}
 
@@ -164,6 +182,18 @@ CASES: dict[str, Case] = {
     ),
     "classify: unusable rate": Case(
         {}, ("record slow", "sampling rate 50"), prepare=slow_record, targets=("classify_all",)
+    ),
+    "external: symbol map to no beat symbol": Case(
+        {},
+        ("config key 'external.databases[0].symbol_map' (database other): 'Z'",),
+        prepare=external_symbol_map,
+        targets=("external_all",),
+    ),
+    "external: no usable lead": Case(
+        {},
+        ("database other: record e1", "none of the preferred leads ['ECG1']"),
+        prepare=external_database,
+        targets=("external_all",),
     ),
 }
 

@@ -5,12 +5,12 @@ from ecgbeats.beats import (
     BeatOptions,
     beats_from_signal,
     normalise,
-    rr_intervals,
     segment,
     window_fits,
 )
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
+from ecgbeats.rhythm import RR_FEATURES
 
 WINDOW = BeatOptions(before=150, after=150, normalisation="zscore")
 NO_DENOISING = DenoisingOptions(
@@ -37,14 +37,15 @@ def test_edge_beats_are_dropped_and_counted():
     assert beat_set.beats.dtype == np.float32 and beat_set.beats.shape == (3, 300)
 
 
-def test_rr_intervals_survive_edge_drops():
+def test_rr_features_survive_edge_drops():
     samples = np.array([100, 460, 820, 1180])
-    previous, following = rr_intervals(samples, 360.0)
-    assert previous.tolist() == [0.0, 1.0, 1.0, 1.0]
-    assert following.tolist() == [1.0, 1.0, 1.0, 0.0]
     signal = np.random.default_rng(1).standard_normal(1300)
     beat_set = beats_from_signal(signal, 360, samples, denoising=NO_DENOISING, window=WINDOW)
-    assert beat_set.rr_previous.tolist() == [1.0, 1.0]  # the first kept beat has a real RR
+    assert beat_set.samples.tolist() == [460, 820]
+    # The first kept beat's previous interval is the true one, to the dropped first beat.
+    previous = RR_FEATURES.index("previous")
+    assert beat_set.rr_features[:, previous].tolist() == [1.0, 1.0]
+    assert beat_set.rr_features.shape == (2, len(RR_FEATURES))
 
 
 def test_zscore_and_minmax():

@@ -51,6 +51,9 @@ def model_path(tmp_path_factory):
         hidden=(16, 8, 8),
         kernel_size=3,
         dropout=0.0,
+        rr_features=(),
+        rr_hidden=4,
+        beat_reference="none",
     )
     save_checkpoint(path, BeatCNN(config), NAMES)
     return path

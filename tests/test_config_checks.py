@@ -13,10 +13,20 @@ from helpers.config_checks import (
     check_config,
     config_problems,
     device_problems,
+    external_records,
     header_length,
 )
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+#: An external database whose folder holds no records (only its own checks apply).
+EXTERNAL = {
+    "name": "ext",
+    "data_dir": "workflow",
+    "annotation_extension": "atr",
+    "leads": ["ECG1"],
+    "symbol_map": {"S": "A"},
+    "records": [],
+}
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +73,19 @@ def test_shipped_configs_have_no_problem(config: dict):
         ("umap.n_neighbors", 20000, "config keys 'umap.n_neighbors' (20000)"),
         ("evaluation.paper_tables", {"six": "nowhere.tsv"}, "'evaluation.paper_tables.six'"),
         ("checksums", "nowhere.sha256", "config key 'checksums': no such file"),
+        ("external.databases", [EXTERNAL, EXTERNAL], "'external.databases': the name(s) ext"),
+        (
+            "external.databases",
+            [{**EXTERNAL, "symbol_map": {"S": "Z"}}],
+            "config key 'external.databases[0].symbol_map' (database ext): 'Z'",
+        ),
+        (
+            "external.databases",
+            [{**EXTERNAL, "records": ["no_such_record"]}],
+            "'external.databases[0].records' (database ext): no header no_such_record.hea",
+        ),
+        ("external.models", [{"split": "inter", "task": "nine"}], "'external.models[0].task'"),
+        ("noise.records_dir", "workflow", "config key 'noise.records_dir': no noise record bw"),
     ],
 )
 def test_problem_names_the_key(config: dict, path: str, value, message: str | None):
@@ -123,3 +146,14 @@ def test_cuda_device_is_checked_against_the_machine(config: dict):
     assert device_problems(cuda, cuda_available=True) == []
     both = with_change(cuda, "evaluation.device", "cuda:1")
     assert len(device_problems(both, cuda_available=False)) == 2
+
+
+def test_external_records_are_those_with_header_and_annotations(tmp_path: Path):
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.hea").write_text("")
+    (tmp_path / "a.atr").write_text("")
+    (tmp_path / "c.atr").write_text("")
+    database = {**EXTERNAL, "data_dir": str(tmp_path)}
+    assert external_records(database, REPO_ROOT) == ["a", "c"]
+    assert external_records({**database, "records": ["b"]}, REPO_ROOT) == ["b"]
+    assert external_records({**database, "data_dir": str(tmp_path / "none")}, REPO_ROOT) == []

@@ -35,11 +35,11 @@ BEATS = BeatOptions(before=150, after=150, normalisation="zscore")
 # A record of N (label 0) and V (label 1) beats at 360 Hz; its R peaks are REFERENCE.
 SYMBOLS = ["N", "V", "N", "N", "V", "N", "N", "V"]
 LABELS = np.array([0 if s == "N" else 1 for s in SYMBOLS])
-REFERENCE = np.array([162, 454, 637, 912, 1186, 1379, 1679, 1970])
+REFERENCE = np.array([162, 352, 732, 1006, 1185, 1586, 1885, 2075])
 # The detector: beat 0 found 20 samples early (its window then starts before the record),
-# beat 2 missed, an extra detection at 1530 (149 samples from any beat), the others within
+# beat 2 missed, an extra detection at 1385 (200 samples from any beat), the others within
 # 3 samples.
-DETECTED = np.array([142, 457, 910, 1186, 1382, 1530, 1679, 1968])
+DETECTED = np.array([142, 355, 1004, 1185, 1385, 1589, 1885, 2073])
 # The test part holds every beat but beat 6.
 TEST = np.array([0, 1, 2, 3, 4, 5, 7])
 
@@ -52,14 +52,23 @@ def _recording(name: str = "r1") -> Recording:
     )
 
 
-def _by_polarity(beats: np.ndarray) -> np.ndarray:
+def _by_polarity(beats: np.ndarray, rr_features: np.ndarray, median_beat: np.ndarray) -> np.ndarray:
     """A stand-in model: V (class 1) where the beat's centre (its R peak) is below its mean."""
+    assert rr_features.shape[0] == beats.shape[0] and median_beat.shape == beats.shape[1:]
     negative = beats[:, BEATS.before] < 0
     return np.column_stack([~negative, negative]).astype(np.float32)
 
 
 #: How the tests classify at the detections: no denoising, the window, polarity as model.
-AT_DETECTIONS = {"denoising": DENOISING, "window": BEATS, "predict": _by_polarity}
+AT_DETECTIONS = {
+    "reference": REFERENCE,
+    "detected": DETECTED,
+    "denoising": DENOISING,
+    "window": BEATS,
+    "predict": _by_polarity,
+}
+# The detections of the crossed-matches case: beats 1 and 2 each found at the other's peak.
+CROSSED = {**AT_DETECTIONS, "detected": np.array([350, 730])}
 
 
 def _at_detection() -> np.ndarray:
@@ -120,7 +129,7 @@ def test_detector_tables_count_a_missed_and_an_extra_beat():
 def test_detections_of_beats_gives_each_beat_its_detection_or_minus_one():
     reference_index, detected_index = match_beats(REFERENCE, DETECTED, 54)
     at = detections_of_beats(REFERENCE[TEST], REFERENCE, DETECTED, reference_index, detected_index)
-    assert at.tolist() == [142, 457, -1, 910, 1186, 1382, 1968]
+    assert at.tolist() == [142, 355, -1, 1004, 1185, 1589, 2073]
     assert detections_of_beats([], REFERENCE, DETECTED, reference_index, detected_index).size == 0
     with pytest.raises(InputError, match="not among the reference beats"):
         detections_of_beats([455], REFERENCE, DETECTED, reference_index, detected_index)
@@ -161,14 +170,14 @@ def test_crossed_matches_classify_each_beat_at_its_own_detection():
         _recording("r2"),
         REFERENCE[[1, 2]],
         LABELS[[1, 2]],
-        np.array([640, 450]),
-        **AT_DETECTIONS,
+        np.array([730, 350]),
+        **CROSSED,
     )
     assert result.p_annotations.argmax(axis=1).tolist() == [1, 0]
     assert result.p_detector.argmax(axis=1).tolist() == [0, 1]
     row = result.row()
     assert (row["accuracy_annotations"], row["accuracy_detector"]) == (1.0, 0.0)
-    assert row["median_offset_samples"] == (186 + 187) / 2
+    assert row["median_offset_samples"] == (378 + 382) / 2
 
 
 def test_a_record_whose_beats_were_all_missed_is_counted_not_evaluated():
@@ -190,7 +199,7 @@ def test_detected_beats_tables_pool_the_records():
     results = [
         classify_at_detections(_recording("r1"), REFERENCE[TEST], LABELS[TEST], at, **options),
         classify_at_detections(
-            _recording("r2"), REFERENCE[[1, 2]], LABELS[[1, 2]], np.array([640, 450]), **options
+            _recording("r2"), REFERENCE[[1, 2]], LABELS[[1, 2]], np.array([730, 350]), **CROSSED
         ),
         classify_at_detections(
             _recording("r3"), REFERENCE[[3]], LABELS[[3]], np.array([-1]), **options

@@ -28,7 +28,8 @@ from workflow_runner import WorkflowCopy
 from ecgbeats import explanation, plots
 from ecgbeats.artifacts import SHAP_VALUES, save_checkpoint
 from ecgbeats.errors import InputError
-from ecgbeats.model import BeatCNN, predict_proba
+from ecgbeats.model import BeatCNN, model_inputs, predict_proba
+from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.stages.explanation import ShapOptions, explain_shap
 from ecgbeats.stages.interpret_figures import plot_shap
 from helpers.library_inputs import library_sources
@@ -492,3 +493,85 @@ def test_interpret_rules_run_in_the_workflow_on_the_test_config(tmp_path: Path) 
     assert (base / "interpret/umap.tsv").read_bytes() == first
     result = workflow.run(*targets, *rules, "--report", "r.zip", configfiles=[".test/config.yaml"])
     assert workflow.path("r.zip").stat().st_size > 10000, result.stderr[-2000:]
+
+
+RR = ("previous_to_record", "next_to_record", "local_to_record")
+MEDIAN = np.zeros(300, dtype=np.float32)
+
+
+@pytest.fixture(scope="module")
+def trained_rr() -> tuple[BeatCNN, np.ndarray, np.ndarray, np.ndarray]:
+    """A small BeatCNN with an RR branch; PAC beats (class 4) come early, as in life."""
+    torch.manual_seed(0)
+    beats, labels = _beats(40, seed=0)
+    rhythm = np.random.default_rng(5).uniform(0.9, 1.1, (labels.size, len(RR_FEATURES)))
+    rhythm[labels == 4, RR_FEATURES.index("previous_to_record")] = 0.7
+    rhythm = rhythm.astype(np.float32)
+    model = BeatCNN(
+        small_config(6, channels=(4, 4, 8, 8, 8, 8), hidden=(16, 8, 8), rr_features=RR, rr_hidden=4)
+    )
+    optimiser = torch.optim.Adam(model.parameters(), 1e-2)
+    x = torch.from_numpy(model_inputs(model.config, beats, rhythm, MEDIAN))
+    y = torch.from_numpy(labels)
+    for _ in range(40):
+        optimiser.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimiser.step()
+    return model.eval(), beats, rhythm, labels
+
+
+def test_deep_shap_adds_up_through_the_rr_branch(trained_rr) -> None:  # noqa: ANN001
+    model, beats, rhythm, _ = trained_rr
+    inputs = model_inputs(model.config, beats, rhythm, MEDIAN)
+    background, explained = inputs[::8], inputs[3::40]
+    values, expected = explanation.explain(model, background, explained, method="deep")
+    assert values.shape == (len(explained), 303, 6)
+    logits = explanation.model_outputs(model, explained)
+    assert np.abs(logits - expected).max() > 1.0
+    ratio, residual = explanation.additivity_error(values, logits, expected)
+    assert ratio <= 1.0, f"largest residual {np.abs(residual).max():.3g} logits"
+    assert np.abs(values[:, 300:]).max() > 0  # the RR inputs are attributed too
+
+
+def test_explain_shap_stage_and_grid_with_rr_inputs(trained_rr, tmp_path: Path) -> None:  # noqa: ANN001
+    model, beats, rhythm, labels = trained_rr
+    names = ["NOR", "PB", "LBBB", "RBBB", "PAC", "PVC"]
+    order = np.random.default_rng(4).permutation(labels.size)
+    train, test = np.sort(order[:160]), np.sort(order[160:])
+    dataset = write_dataset(tmp_path / "six.npz", beats, labels, names, rr_features=rhythm)
+    split = write_split(tmp_path / "split.npz", train, [], test, names)
+    checkpoint, predictions = tmp_path / "model.pt", tmp_path / "predictions.npz"
+    save_checkpoint(checkpoint, model, names)
+    save_predictions(
+        predictions, model, model_inputs(model.config, beats, rhythm, MEDIAN), labels, test, names
+    )
+    values = tmp_path / "shap_values.npz"
+    explain_shap(dataset, split, predictions, checkpoint, values, SHAP_OPTIONS, r_peak=150)
+    saved = SHAP_VALUES.load(values)
+    assert saved["rr_features"].tolist() == list(RR)
+    assert saved["grid_shap"].shape[1:] == (303, 6)
+    np.testing.assert_array_equal(saved["grid_beats"][:, :300], beats[saved["grid_index"]])
+    np.testing.assert_allclose(
+        saved["grid_beats"][:, 300], rhythm[saved["grid_index"], RR_FEATURES.index(RR[0])]
+    )
+    assert np.abs(saved["additivity_residual"]).max() < 1e-2
+    grid, profile = tmp_path / "grid.png", tmp_path / "profile.png"
+    plot_shap(values, grid, profile, task="six", split="inter")
+    assert_png(grid)
+    assert_png(profile)
+    figure = plots.shap_grid(
+        saved["grid_beats"],
+        saved["grid_shap"],
+        saved["grid_y_true"],
+        saved["grid_y_pred"],
+        saved["grid_confidence"],
+        [str(r) for r in saved["grid_role"]],
+        names,
+        150,
+        "t",
+        list(RR),
+    )
+    panels = [a for a in figure.axes if a.get_label() != "<colorbar>"]
+    # One column more than the paper's grid: the RR inputs beside the beat.
+    assert len(panels) == saved["grid_index"].size * (6 + 2)
+    plt.close(figure)

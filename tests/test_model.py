@@ -15,10 +15,14 @@ from ecgbeats.model import (
     BeatCNN,
     CNNConfig,
     batched_outputs,
+    dataset_inputs,
     load_model,
+    model_inputs,
+    predict_beats,
     predict_proba,
     resolve_device,
 )
+from ecgbeats.rhythm import RR_FEATURES
 
 NAMES = ["NOR", "PVC", "PAC"]
 
@@ -176,3 +180,111 @@ def test_cuda_requested_but_absent(monkeypatch: pytest.MonkeyPatch) -> None:
     assert resolve_device("auto") == torch.device("cpu")
     with pytest.raises(InputError, match="CUDA is not available"):
         resolve_device("cuda")
+
+
+RR = ("previous_to_record", "next_to_record", "previous")
+MEDIAN = np.zeros(300, dtype=np.float32)  # a record's median beat (unused: no beat reference)
+
+
+def rr_inputs(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    beats = rng.standard_normal((n, 300)).astype(np.float32)
+    rhythm = rng.uniform(0.5, 1.5, (n, len(RR_FEATURES))).astype(np.float32)
+    return beats, rhythm
+
+
+def dataset_arrays(
+    beats: np.ndarray, rhythm: np.ndarray, record_ids: list[str], medians: np.ndarray
+) -> dict[str, np.ndarray]:
+    """A task dataset's arrays (the keys dataset_inputs reads): rows alternate records a, b."""
+    return {
+        "beats": beats,
+        "rr_features": rhythm,
+        "labels": np.zeros(len(beats), dtype=np.int64),
+        "records": np.array(["a", "b"] * (len(beats) // 2)),
+        "record_ids": np.array(record_ids),
+        "median_beats": np.asarray(medians, dtype=np.float32),
+    }
+
+
+def test_rr_branch_joins_before_the_hidden_layers() -> None:
+    model = small_model(rr_features=RR, rr_hidden=5).eval()
+    assert model.config.input_width == 303
+    linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    assert len(linears) == 5  # the RR branch's layer and the paper's four
+    # The first hidden layer takes the flattened convolutions and the RR branch's units.
+    assert model.hidden[1].in_features == 8 * (300 // 8) + 5
+    beats, rhythm = rr_inputs(7)
+    inputs = model_inputs(model.config, beats, rhythm, MEDIAN)
+    assert inputs.shape == (7, 303)
+    np.testing.assert_array_equal(inputs[:, :300], beats)
+    np.testing.assert_array_equal(
+        inputs[:, 300], rhythm[:, RR_FEATURES.index("previous_to_record")]
+    )
+    np.testing.assert_array_equal(inputs[:, 302], rhythm[:, RR_FEATURES.index("previous")])
+    x = torch.from_numpy(inputs)
+    assert model(x).shape == (7, 3) and model.features(x).shape == (7, 6)
+    np.testing.assert_allclose(
+        predict_beats(model, beats, rhythm, MEDIAN), predict_proba(model, inputs), rtol=1e-6
+    )
+    # The RR inputs matter: the same beats with other intervals get other outputs.
+    other = model_inputs(model.config, beats, rhythm[::-1], MEDIAN)
+    assert not np.allclose(model(x).detach(), model(torch.from_numpy(other)).detach())
+    with pytest.raises(InputError, match=r"\(batch, 1, 303\)"):
+        model(torch.randn(2, 300))
+    with pytest.raises(InputError, match="shaped"):
+        predict_proba(model, beats)
+
+
+def test_model_without_rr_branch_takes_the_beats_alone() -> None:
+    model = small_model().eval()
+    beats, rhythm = rr_inputs(4)
+    assert model.rhythm is None and model.config.input_width == 300
+    np.testing.assert_array_equal(model_inputs(model.config, beats, rhythm, MEDIAN), beats)
+    data = dataset_arrays(beats, rhythm, ["a", "b"], np.ones((2, 300)))
+    np.testing.assert_array_equal(
+        dataset_inputs(model.config, data, np.array([2, 0])), beats[[2, 0]]
+    )
+
+
+def test_rr_branch_is_deterministic_and_survives_a_checkpoint(tmp_path: Path) -> None:
+    first, second = small_model(rr_features=RR, seed=3), small_model(rr_features=RR, seed=3)
+    for a, b in zip(first.state_dict().values(), second.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
+    beats, rhythm = rr_inputs(9, seed=1)
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, first, NAMES)
+    loaded, names = load_model(path, NAMES)
+    assert names == NAMES and loaded.config.rr_features == RR
+    np.testing.assert_allclose(
+        predict_beats(loaded, beats, rhythm, MEDIAN),
+        predict_beats(first.eval(), beats, rhythm, MEDIAN),
+        rtol=1e-6,
+    )
+
+
+def test_rr_settings_are_checked() -> None:
+    with pytest.raises(InputError, match="unknown rr_features"):
+        small_config(3, rr_features=("heart_rate",))
+    with pytest.raises(InputError, match="listed twice"):
+        small_config(3, rr_features=("previous", "previous"))
+    with pytest.raises(InputError, match="rr_hidden"):
+        small_config(3, rr_features=("previous",), rr_hidden=0)
+
+
+def test_beats_relative_to_their_record_median() -> None:
+    model = small_model(beat_reference="record_median").eval()
+    beats, rhythm = rr_inputs(4)
+    data = dataset_arrays(beats, rhythm, ["b", "a"], np.stack([np.full(300, 2.0), np.ones(300)]))
+    inputs = dataset_inputs(model.config, data, np.array([0, 1]))
+    np.testing.assert_allclose(inputs[0], beats[0] - 1.0)  # record a
+    np.testing.assert_allclose(inputs[1], beats[1] - 2.0)  # record b
+    # One recording: one median beat for all its beats.
+    one = model_inputs(model.config, beats, rhythm, np.full(300, 0.5, dtype=np.float32))
+    np.testing.assert_allclose(one, beats - 0.5)
+    with pytest.raises(InputError, match="without a median beat"):
+        dataset_inputs(model.config, {**data, "record_ids": np.array(["a"])}, np.array([1]))
+    with pytest.raises(InputError, match="median beats shaped"):
+        model_inputs(model.config, beats, rhythm, np.zeros(10, dtype=np.float32))
+    with pytest.raises(InputError, match="beat_reference"):
+        small_config(3, beat_reference="mean")

@@ -10,6 +10,7 @@ import pytest
 
 from ecgbeats.artifacts import DATASET, RECORD_BEATS
 from ecgbeats.errors import InputError
+from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.stages.datasets import build_dataset
 from ecgbeats.stages.datasets_figures import plot_class_distribution
 
@@ -24,8 +25,8 @@ def beats_file(path: Path, record: str, symbols: list[str], dropped: tuple[str, 
         beats=np.repeat(np.arange(n, dtype=np.float32)[:, None], 4, axis=1),
         symbols=np.array(symbols),
         samples=np.arange(n, dtype=np.int64) * 360 + 200,
-        rr_previous=np.full(n, 1.0, dtype=np.float32),
-        rr_next=np.full(n, 1.0, dtype=np.float32),
+        rr_features=np.full((n, len(RR_FEATURES)), 1.0, dtype=np.float32),
+        median_beat=np.zeros(300, dtype=np.float32),
         record=record,
         lead="MLII",
         fs=360.0,

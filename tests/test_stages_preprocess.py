@@ -13,6 +13,7 @@ from ecgbeats.artifacts import RECORD_BEATS
 from ecgbeats.beats import BeatOptions
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
+from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.stages.datasets import summarise_beats
 from ecgbeats.stages.preprocess import preprocess_record
 from ecgbeats.stages.preprocess_figures import plot_denoising
@@ -47,8 +48,9 @@ def test_preprocess_record_writes_the_record_beats(records: Path, tmp_path: Path
     assert beats["dropped_symbols"].tolist() == ["V"] and int(beats["edge_drops"]) == 1
     assert str(beats["record"]) == "800" and str(beats["lead"]) == "MLII"
     assert float(beats["fs"]) == float(beats["source_fs"]) == 360.0
-    assert beats["rr_previous"][0] > 0  # the dropped first beat still gives an interval
-    assert beats["rr_next"][-1] == 0
+    # The dropped first beat still gives the first kept beat its true previous interval.
+    previous = beats["rr_features"][:, RR_FEATURES.index("previous")]
+    assert previous[0] == pytest.approx((beats["samples"][0] - 90) / 360.0, abs=1e-6)
     np.testing.assert_allclose(beats["beats"].mean(axis=1), 0, atol=1e-5)
     np.testing.assert_allclose(beats["beats"].std(axis=1), 1, rtol=1e-4)
 

@@ -8,11 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_training import SMALL
 
 from ecgbeats.artifacts import DATASET, SPLIT
 from ecgbeats.balancing import BalanceOptions
 from ecgbeats.errors import InputError
 from ecgbeats.model import load_model, predict_proba
+from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.splits import InterSplitOptions, IntraSplitOptions
 from ecgbeats.stages.splitting import split_dataset
 from ecgbeats.stages.training import train_model
@@ -29,7 +31,8 @@ INTER = InterSplitOptions(
     excluded_records=("102",),
 )
 SMOTE = BalanceOptions(method="smote", sampling_strategy="auto", k_neighbors=5, seed=42)
-SMALL_CNN = {"channels": [4, 4, 8, 8, 8, 8], "hidden": [16, 8, 8], "kernel_size": 3, "dropout": 0.0}
+# The narrow CNN of the training tests (config.yaml's model section has the same keys).
+SMALL_CNN = SMALL
 TWO_EPOCHS = TrainConfig(
     epochs=2,
     batch_size=64,
@@ -40,6 +43,8 @@ TWO_EPOCHS = TrainConfig(
     seed=42,
     device="cpu",
     bn_calibration_beats=256,
+    loss="cross_entropy",
+    focal_gamma=2.0,
 )
 
 
@@ -54,13 +59,14 @@ def write_dataset(path: Path, n: int = 240, seed: int = 0) -> Path:
     DATASET.save(
         path,
         class_names=np.array(NAMES),
+        record_ids=np.array(RECORDS),
+        median_beats=np.zeros((len(RECORDS), 300), dtype=np.float32),
         beats=beats.astype(np.float32),
         labels=labels,
         records=records,
         symbols=np.array(["N", "V", "A"])[labels],
         samples=np.arange(n, dtype=np.int64) * 300,
-        rr_previous=np.ones(n, dtype=np.float32),
-        rr_next=np.ones(n, dtype=np.float32),
+        rr_features=np.full((n, len(RR_FEATURES)), 1.0, dtype=np.float32),
     )
     return path
 

@@ -8,12 +8,21 @@ import logging
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from ecgbeats.errors import InputError
 from ecgbeats.model import BeatCNN, CNNConfig, predict_proba
-from ecgbeats.training import TrainConfig, calibrate_batch_norm, evaluate, train_model
+from ecgbeats.training import FocalLoss, TrainConfig, calibrate_batch_norm, evaluate, train_model
 
-SMALL = {"channels": [4, 4, 8, 8, 8, 8], "hidden": [16, 8, 8], "kernel_size": 3, "dropout": 0.0}
+SMALL = {
+    "channels": [4, 4, 8, 8, 8, 8],
+    "hidden": [16, 8, 8],
+    "kernel_size": 3,
+    "dropout": 0.0,
+    "rr_features": [],
+    "rr_hidden": 4,
+    "beat_reference": "none",
+}
 NAMES = ["NOR", "PVC", "PAC"]
 
 
@@ -36,7 +45,14 @@ PAPER = {"learning_rate": 5e-4, "lr_step_epochs": 3, "lr_gamma": 0.9, "weight_de
 
 def settings(**changes: object) -> TrainConfig:
     """Training settings of these tests: every value given (TrainConfig has no defaults)."""
-    base = {"epochs": 1, "batch_size": 64, "seed": 0, "device": "cpu"}
+    base = {
+        "epochs": 1,
+        "batch_size": 64,
+        "seed": 0,
+        "device": "cpu",
+        "loss": "cross_entropy",
+        "focal_gamma": 2.0,
+    }
     return TrainConfig(**{**base, **PAPER, "bn_calibration_beats": 10240, **changes})
 
 
@@ -123,3 +139,27 @@ def test_bad_settings_are_explained(monkeypatch: pytest.MonkeyPatch) -> None:
         TrainConfig(epochs=1)  # type: ignore[call-arg]
     with pytest.raises(InputError, match="labels outside"):
         train_model(x, y + 1, x, y, small(), settings())
+
+
+def test_focal_loss_down_weights_easy_beats_and_trains() -> None:
+    logits = torch.tensor([[4.0, 0.0], [0.0, 0.2]])  # an easy beat and a hard one, both class 0
+    target = torch.tensor([0, 0])
+    ce = nn.functional.cross_entropy(logits, target, reduction="none")
+    p_true = torch.exp(-ce)
+    focal = FocalLoss(gamma=2.0)
+    assert float(focal(logits, target)) == pytest.approx(float(((1 - p_true) ** 2 * ce).mean()))
+    # gamma 0 is the cross-entropy, weighted as CrossEntropyLoss weights it.
+    weight = torch.tensor([3.0, 1.0])
+    logits = torch.randn(16, 2, generator=torch.Generator().manual_seed(0))
+    target = torch.randint(0, 2, (16,), generator=torch.Generator().manual_seed(1))
+    assert float(FocalLoss(0.0, weight)(logits, target)) == pytest.approx(
+        float(nn.CrossEntropyLoss(weight=weight)(logits, target)), rel=1e-6
+    )
+    x, y = tiny_beats()
+    result = train_model(
+        x[:200], y[:200], x[200:], y[200:], small(), settings(epochs=3, loss="focal")
+    )
+    losses = [row["train_loss"] for row in result.history]
+    assert losses[-1] < losses[0]
+    with pytest.raises(InputError, match="loss must be one of"):
+        settings(loss="hinge")

@@ -10,11 +10,11 @@ import pandas as pd
 import wfdb
 from workflow_runner import WorkflowCopy, tiny_config
 
-from ecgbeats.artifacts import DETECTIONS
+from ecgbeats.artifacts import CLASSIFIED_SHAP, DETECTIONS
 from synthetic_ecg import TINY_RECORDS, write_record
 
-AAMI_NAMES = ["N", "S", "V", "F", "Q"]
-AAMI_SYMBOLS = {"N": "N", "S": "A", "V": "V", "F": "F", "Q": "Q"}
+AAMI_NAMES = ["N", "S", "V", "F"]
+AAMI_SYMBOLS = {"N": "N", "S": "A", "V": "V", "F": "F"}
 
 
 def test_classify_all_writes_table_annotations_and_strip(tiny_db: Path, tmp_path: Path):
@@ -53,6 +53,23 @@ def test_classify_all_writes_table_annotations_and_strip(tiny_db: Path, tmp_path
     assert annotation.symbol == table["symbol"].tolist()
     assert (base / "new250_strip.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "beats from the annotations" in workflow.path("logs/classify/new250.log").read_text()
+
+    # Every classified beat explained: SHAP of its predicted class, summary, shaded strip.
+    explained = CLASSIFIED_SHAP.load(base / "new250_shap.npz")
+    assert explained["samples"].tolist() == table["sample"].tolist()
+    assert [AAMI_NAMES[c] for c in explained["predicted"]] == table["class"].tolist()
+    np.testing.assert_allclose(
+        explained["confidence"], table[[f"p_{n}" for n in AAMI_NAMES]].max(axis=1), rtol=1e-5
+    )
+    assert explained["shap"].shape[0] == len(table) and np.abs(explained["shap"]).sum() > 0
+    assert explained["least_confident"].size == min(10, len(table))
+    summary = pd.read_csv(base / "new250_explanation.tsv", sep="\t")
+    assert summary["class"].tolist() == [*AAMI_NAMES, "all"]
+    assert summary["beats"].iloc[-1] == len(table)
+    shares = summary.filter(like="share_").iloc[-1]
+    assert abs(shares.sum() - 1) < 1e-3
+    assert (base / "new250_explanation.html").is_file()
+    assert (base / "new250_explained_strip.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
     # Detector rules: one detections file per record, and their tables.
     detector = pd.read_csv(workflow.path("results/detection/detector_per_record.tsv"), sep="\t")

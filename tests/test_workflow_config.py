@@ -55,6 +55,26 @@ def test_invalid_config_is_named(workflow: WorkflowCopy, overrides: dict, messag
     assert message in result.stdout + result.stderr
 
 
+def test_each_training_seed_is_its_own_job(workflow: WorkflowCopy):
+    """Seeds train in separate jobs (in parallel on a cluster); the first seed's model is the
+    one evaluated in full, explained and used."""
+    seeds = workflow.write_config("seeds.yaml", {"train": {"seeds": [7, 3, 11]}})
+    summary = workflow.planned_jobs("results/intra/six/seeds.tsv", configfiles=[seeds.name])
+    assert summary["train_model"] == 3 and summary["evaluate_seed"] == 3
+    assert summary["summarise_seeds"] == 1 and "select_model" not in summary
+    representative = workflow.planned_jobs(
+        "results/intra/six/metrics.tsv", configfiles=[seeds.name]
+    )
+    assert representative["train_model"] == 1 and representative["select_model"] == 1
+    plan = workflow.run(
+        "results/intra/six/model.pt", "-n", "--quiet", "reason", configfiles=[seeds.name]
+    )
+    assert "results/intra/six/seeds/7/model.pt" in plan.stdout + plan.stderr
+    duplicate = workflow.write_config("twice.yaml", {"train": {"seeds": [7, 7]}})
+    result = workflow.run("-n", configfiles=[duplicate.name], check=False)
+    assert result.returncode != 0 and "seeds" in result.stdout + result.stderr
+
+
 def test_config_changes_rerun_only_downstream(tiny_db: Path, tmp_path: Path):
     """A training-only change reruns no preprocessing; a denoising change reruns it all."""
     workflow = WorkflowCopy(tmp_path)
@@ -70,7 +90,10 @@ def test_config_changes_rerun_only_downstream(tiny_db: Path, tmp_path: Path):
     assert workflow.planned_jobs(target, configfiles=["figure.yaml"]) == {}
 
     workflow.write_config("training.yaml", {**base, "train": {"epochs": 1, "learning_rate": 1e-3}})
-    assert workflow.planned_jobs(target, configfiles=["training.yaml"]) == {"train_model": 1}
+    assert workflow.planned_jobs(target, configfiles=["training.yaml"]) == {
+        "train_model": 1,
+        "select_model": 1,
+    }
 
     denoise = dict(base)
     denoise["denoise"] = {
@@ -87,4 +110,5 @@ def test_config_changes_rerun_only_downstream(tiny_db: Path, tmp_path: Path):
         "build_dataset": 1,
         "split_dataset": 1,
         "train_model": 1,
+        "select_model": 1,
     }

@@ -66,7 +66,7 @@ def test_tiny_datasets_hold_task_classes(tiny_run: WorkflowCopy):
     with np.load(tiny_run.path("results/datasets/aami.npz")) as aami:
         names = aami["class_names"].tolist()
         symbols = aami["symbols"]
-        assert names == ["N", "S", "V", "F", "Q"]
+        assert names == ["N", "S", "V", "F"]
         assert set(aami["labels"][symbols == "E"].tolist()) == {names.index("V")}
         assert set(aami["labels"][symbols == "j"].tolist()) == {names.index("N")}
     counts = (tiny_run.path("results/datasets/six_class_counts.tsv")).read_text().splitlines()

@@ -187,6 +187,68 @@ def _classify_problems(config: Mapping) -> Iterable[str]:
             )
 
 
+def external_records(database: Mapping, base_dir: Path) -> list[str]:
+    """The records of an external database: those listed, else every record of its folder with
+    a header and an annotation file (none when the folder is missing: its jobs say so)."""
+    if database.get("records"):
+        return list(database["records"])
+    folder = base_dir / database["data_dir"]
+    extension = database["annotation_extension"]
+    if not folder.is_dir():
+        return []
+    return sorted(
+        header.stem
+        for header in folder.glob("*.hea")
+        if (folder / f"{header.stem}.{extension}").is_file()
+    )
+
+
+def _external_problems(config: Mapping, base_dir: Path) -> Iterable[str]:
+    external = config["external"]
+    names = [database["name"] for database in external["databases"]]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        yield (
+            f"config key 'external.databases': the name(s) {', '.join(duplicated)} are used "
+            "more than once; each database has its own results (results/external/{name}/)"
+        )
+    for i, database in enumerate(external["databases"]):
+        key = f"external.databases[{i}]"
+        symbol_map = database.get("symbol_map", {})
+        unknown = sorted(v for v in set(symbol_map.values()) if v not in BEAT_SYMBOLS)
+        if unknown:
+            yield (
+                f"config key '{key}.symbol_map' (database {database['name']}): "
+                f"{', '.join(map(repr, unknown))} not MIT-BIH beat symbol(s) (beat symbols: "
+                f"{''.join(sorted(BEAT_SYMBOLS))})"
+            )
+        folder = base_dir / database["data_dir"]
+        missing = [r for r in database.get("records", []) if not (folder / f"{r}.hea").is_file()]
+        if missing:
+            yield (
+                f"config key '{key}.records' (database {database['name']}): no header "
+                f"{', '.join(f'{r}.hea' for r in missing)} in {database['data_dir']}"
+            )
+    for i, model in enumerate(external["models"]):
+        if model["task"] not in config["class_maps"]:
+            yield (
+                f"config key 'external.models[{i}].task': {model['task']} is not defined "
+                "under 'class_maps'"
+            )
+
+
+def _noise_problems(noise: Mapping, base_dir: Path) -> Iterable[str]:
+    if not noise["records_dir"]:
+        return
+    folder = base_dir / noise["records_dir"]
+    missing = [s for s in noise["sources"] if not (folder / f"{s}.hea").is_file()]
+    if missing:
+        yield (
+            f"config key 'noise.records_dir': no noise record {', '.join(missing)} (header "
+            f"<source>.hea) in {noise['records_dir']}; leave it empty to generate the noise"
+        )
+
+
 def config_problems(config: Mapping, base_dir: Path) -> list[str]:
     """Every semantic problem of a schema-valid `config`; paths are relative to `base_dir`."""
     problems: list[str] = []
@@ -212,6 +274,8 @@ def config_problems(config: Mapping, base_dir: Path) -> list[str]:
     if not missing_tasks:
         problems += _balance_problems(config)
     problems += _classify_problems(config)
+    problems += _external_problems(config, base_dir)
+    problems += _noise_problems(config["noise"], base_dir)
     umap = config["umap"]
     if umap["n_neighbors"] >= umap["max_points"]:
         problems.append(

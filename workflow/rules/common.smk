@@ -1,5 +1,6 @@
 """Config checks and helpers shared by every rule file."""
 
+import glob
 import os
 import sys
 from pathlib import Path
@@ -14,6 +15,7 @@ from helpers.config_checks import (
     ConfigError,
     check_config,
     device_problems,
+    external_records,
     read_checksums,
 )
 from helpers.library_inputs import library_sources, run_own_library
@@ -33,6 +35,17 @@ SCRIPTS_DIR = os.path.relpath(Path(workflow.basedir) / "workflow" / "scripts")
 
 # Jobs run the `ecgbeats` of this checkout, whatever else is installed (see the function).
 run_own_library(SCRIPTS_DIR)
+
+
+# One model per training seed; the first is the one evaluated in full, explained and used.
+SEEDS = [int(seed) for seed in config["train"]["seeds"]]
+REPRESENTATIVE_SEED = SEEDS[0]
+
+
+def training_options(seed):
+    """The train settings of one seed's job (ecgbeats.training.TrainConfig's fields)."""
+    options = {key: value for key, value in config["train"].items() if key != "seeds"}
+    return {**options, "seed": seed}
 
 
 def library(script):
@@ -149,6 +162,7 @@ def evaluation_targets():
             f"{base}/metrics.tsv",
             f"{base}/predictions.npz",
             f"{base}/ec57.tsv",
+            f"{base}/seeds.tsv",
             *(
                 f"{base}/figures/{name}.png"
                 for name in (
@@ -173,11 +187,19 @@ def report_targets():
 
 
 def classify_targets():
-    """Per new recording: beat table, WFDB `pred` annotations and strip plot."""
+    """Per new recording: beat table, WFDB `pred` annotations, strip plot, and every beat's
+    SHAP values with their summary and the strip shaded by them."""
     return [
         f"results/classify/{name}/{name}{suffix}"
         for name in CLASSIFY_PATHS
-        for suffix in ("_beats.csv", ".pred", "_strip.png")
+        for suffix in (
+            "_beats.csv",
+            ".pred",
+            "_strip.png",
+            "_shap.npz",
+            "_explanation.tsv",
+            "_explained_strip.png",
+        )
     ]
 
 
@@ -217,3 +239,83 @@ def interpret_targets():
             "shap_profile.png",
         )
     ]
+
+
+# External databases (external.smk): their records are found when the Snakefile is parsed.
+EXTERNAL = config["external"]
+EXTERNAL_DATABASES = {database["name"]: database for database in EXTERNAL["databases"]}
+EXTERNAL_RECORDS = {
+    name: external_records(database, Path("."))
+    for name, database in EXTERNAL_DATABASES.items()
+}
+EXTERNAL_MODELS = [(model["split"], model["task"]) for model in EXTERNAL["models"]]
+
+
+def external_base(wildcards):
+    database = EXTERNAL_DATABASES[wildcards.database]
+    return f"{database['data_dir'].rstrip('/')}/{wildcards.recording}"
+
+
+def external_header(wildcards):
+    return f"{external_base(wildcards)}.hea"
+
+
+def external_record_files(wildcards):
+    """The signal and annotation files of an external record, where present.
+
+    A missing one is named by the record's job (which then fails alone), not by the planning.
+    """
+    base = external_base(wildcards)
+    extension = EXTERNAL_DATABASES[wildcards.database]["annotation_extension"]
+    found = [f for f in glob.glob(f"{glob.escape(base)}.*") if not f.endswith(".hea")]
+    wanted = f"{base}.{extension}"
+    return sorted(f for f in found if f == wanted or f.endswith(".dat"))
+
+
+def external_scores(wildcards):
+    """One model's scores of every record of a database."""
+    return [
+        f"results/external/{wildcards.database}/{wildcards.split}/{wildcards.task}/records/"
+        f"{recording}.npz"
+        for recording in EXTERNAL_RECORDS[wildcards.database]
+    ]
+
+
+def external_targets():
+    """Per database and model: metrics, per-record and EC57 tables, confusion matrix."""
+    return [
+        f"results/external/{name}/{split}/{task}/{item}"
+        for name in EXTERNAL_DATABASES
+        for split, task in EXTERNAL_MODELS
+        for item in (
+            "metrics.tsv",
+            "per_record.tsv",
+            "ec57.tsv",
+            "figures/confusion_matrix.png",
+        )
+    ]
+
+
+# Noise stress test (noise.smk): recorded noise where `noise.records_dir` names a folder.
+NOISE = config["noise"]
+NOISE_DIR = NOISE["records_dir"].rstrip("/")
+NOISE_RECORDS = (
+    [f"{NOISE_DIR}/{source}.hea" for source in NOISE["sources"]] if NOISE_DIR else []
+)
+
+
+def noise_record_files():
+    """The signal files of the noise records (read through their headers)."""
+    return [f for header in NOISE_RECORDS for f in glob.glob(f"{header[:-4]}.dat")]
+
+
+def noise_targets():
+    """Noise curve table and figure per task of the configured split (none without SNRs)."""
+    if not NOISE["snr_db"]:
+        return []
+    return expand(
+        "results/noise/{split}/{task}/noise_curve.{ext}",
+        split=config["split"]["scheme"],
+        task=TASKS,
+        ext=("tsv", "png"),
+    )

@@ -46,6 +46,84 @@ rule evaluate_model:
         "../scripts/evaluate_model.py"
 
 
+# Each seed's model on the test part, for the seed summary (the representative seed's is also
+# evaluated above, under results/{split}/{task}/, with the figures).
+rule evaluate_seed:
+    input:
+        dataset="results/datasets/{task}.npz",
+        split_file="results/{split}/{task}/split.npz",
+        model="results/{split}/{task}/seeds/{seed}/model.pt",
+        library=library("evaluate_seed.py"),
+    output:
+        # The HTML view, written beside its table: unnamed, so not passed to the stage.
+        "results/{split}/{task}/seeds/{seed}/metrics.html",
+        metrics_table="results/{split}/{task}/seeds/{seed}/metrics.tsv",
+        predictions="results/{split}/{task}/seeds/{seed}/predictions.npz",
+    log:
+        "logs/evaluation/{split}/{task}/seeds/{seed}/evaluate_model.log",
+    benchmark:
+        "benchmarks/out/evaluation/{split}/{task}/seeds/{seed}/evaluate_model.tsv"
+    wildcard_constraints:
+        split="intra|inter",
+        seed=r"\d+",
+    conda:
+        "../envs/training.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        options={
+            "batch_size": config["evaluation"]["batch_size"],
+            "device": config["evaluation"]["device"],
+        },
+    script:
+        "../scripts/evaluate_seed.py"
+
+
+# Mean ± sd over the seeds and 95 % bootstrap intervals over the test records.
+rule summarise_seeds:
+    input:
+        dataset="results/datasets/{task}.npz",
+        predictions=expand(
+            "results/{{split}}/{{task}}/seeds/{seed}/predictions.npz", seed=SEEDS
+        ),
+        library=library("summarise_seeds.py"),
+    output:
+        # The HTML view, written beside its table: unnamed, so not passed to the stage.
+        report(
+            "results/{split}/{task}/seeds.html",
+            caption="../report/evaluation_seeds.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "table": "scores over seeds"},
+        ),
+        summary=report(
+            "results/{split}/{task}/seeds.tsv",
+            caption="../report/evaluation_seeds.rst",
+            category="{task}",
+            subcategory="evaluation",
+            labels={"split": "{split}", "item": "scores over seeds"},
+        ),
+    log:
+        "logs/evaluation/{split}/{task}/summarise_seeds.log",
+    benchmark:
+        "benchmarks/out/evaluation/{split}/{task}/summarise_seeds.tsv"
+    wildcard_constraints:
+        split="intra|inter",
+    conda:
+        "../envs/training.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        seeds=SEEDS,
+        bootstrap=config["evaluation"]["bootstrap"],
+    script:
+        "../scripts/summarise_seeds.py"
+
+
 # AAMI EC57 statistics (Se, +P, FPR per class, gross accuracy); published DS2 results beside
 # them where they measure the same (AAMI classes, inter-patient split).
 rule ec57_table:

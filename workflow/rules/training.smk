@@ -49,27 +49,16 @@ rule train_model:
         library=library("train_model.py"),
     output:
         # The HTML view, written beside its table: unnamed, so not passed to the stage.
-        report(
-            "results/{split}/{task}/training_history.html",
-            caption="../report/training_history.rst",
-            category="{task}",
-            subcategory="training",
-            labels={"split": "{split}", "table": "training history"},
-        ),
-        model="results/{split}/{task}/model.pt",
-        history=report(
-            "results/{split}/{task}/training_history.tsv",
-            caption="../report/training_history.rst",
-            category="{task}",
-            subcategory="training",
-            labels={"split": "{split}", "item": "training history"},
-        ),
+        "results/{split}/{task}/seeds/{seed}/training_history.html",
+        model="results/{split}/{task}/seeds/{seed}/model.pt",
+        history="results/{split}/{task}/seeds/{seed}/training_history.tsv",
     log:
-        "logs/training/{split}/{task}/train_model.log",
+        "logs/training/{split}/{task}/seeds/{seed}/train_model.log",
     benchmark:
-        "benchmarks/out/training/{split}/{task}/train_model.tsv"
+        "benchmarks/out/training/{split}/{task}/seeds/{seed}/train_model.tsv"
     wildcard_constraints:
         split="intra|inter",
+        seed=r"\d+",
     conda:
         "../envs/training.yaml"
     threads: 2
@@ -81,6 +70,49 @@ rule train_model:
     params:
         balancing=config["balance"],
         network=config["model"],
-        training=config["train"],
+        # ecgbeats.training.TrainConfig: the train settings with this job's seed.
+        training=lambda wildcards: training_options(int(wildcards.seed)),
     script:
         "../scripts/train_model.py"
+
+
+# The representative seed's model and history (the first of train.seeds), where evaluation,
+# UMAP, SHAP, classification and the report look for them.
+rule select_model:
+    input:
+        model=f"results/{{split}}/{{task}}/seeds/{REPRESENTATIVE_SEED}/model.pt",
+        history=f"results/{{split}}/{{task}}/seeds/{REPRESENTATIVE_SEED}/training_history.tsv",
+        library=library("select_model.py"),
+    output:
+        # The HTML view, written beside its table: unnamed, so not passed to the stage.
+        report(
+            "results/{split}/{task}/training_history.html",
+            caption="../report/training_history.rst",
+            category="{task}",
+            subcategory="training",
+            labels={"split": "{split}", "table": "training history"},
+        ),
+        selected_model="results/{split}/{task}/model.pt",
+        selected_history=report(
+            "results/{split}/{task}/training_history.tsv",
+            caption="../report/training_history.rst",
+            category="{task}",
+            subcategory="training",
+            labels={"split": "{split}", "item": "training history"},
+        ),
+    log:
+        "logs/training/{split}/{task}/select_model.log",
+    benchmark:
+        "benchmarks/out/training/{split}/{task}/select_model.tsv"
+    wildcard_constraints:
+        split="intra|inter",
+    conda:
+        "../envs/training.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        seed=REPRESENTATIVE_SEED,
+    script:
+        "../scripts/select_model.py"

@@ -11,18 +11,31 @@ Formats (rows = one per beat unless said otherwise):
 
 ``results/beats/{record}.npz`` (:data:`RECORD_BEATS`)
     beats (rows, window) float32 normalised beats; symbols (rows,) MIT-BIH symbol; samples
-    (rows,) R-peak sample at ``fs``; rr_previous, rr_next (rows,) seconds (0 at the ends);
+    (rows,) R-peak sample at ``fs``; rr_features (rows, ecgbeats.rhythm.RR_FEATURES);
+    median_beat (window,) the record's median beat;
     record, lead (scalars); fs (the beats' rate, 360 Hz), source_fs (the record's own rate);
     edge_drops (scalar count) and dropped_symbols (those beats' symbols).
 ``results/datasets/{task}.npz`` (:data:`DATASET`)
-    beats, labels (index into class_names), records, symbols, samples, rr_previous, rr_next
-    (rows) and class_names.
+    beats, labels (index into class_names), records, symbols, samples, rr_features (rows),
+    class_names, and per record (record_ids order) its median beat (median_beats).
 ``results/{split}/{task}/split.npz`` (:data:`SPLIT`)
     train, validation, test: row indices into the task's dataset; class_names;
     missing_in_validation and excluded_classes (class names).
 ``results/{split}/{task}/predictions.npz`` (:data:`PREDICTIONS`)
     index (dataset rows of the test part), y_true, y_pred, probabilities (rows, classes),
     class_names.
+``results/external/{database}/{split}/{task}/records/{recording}.npz`` (:data:`EXTERNAL_SCORES`)
+    one record of another database scored by one model: samples (rows,) R peaks at the
+    record's own rate ``source_fs``; symbols (rows,) MIT-BIH symbols (after the database's
+    symbol map); probabilities (rows, classes); class_names; record, lead, database; edge_drops.
+``results/external/{database}/{split}/{task}/predictions.npz`` (:data:`EXTERNAL_PREDICTIONS`)
+    the database's beats of the task's classes: the keys of :data:`PREDICTIONS` (``index``: rows
+    of the database's scored beats) plus records and samples (at each record's own rate).
+``results/classify/{name}/{name}_shap.npz`` (:data:`CLASSIFIED_SHAP`)
+    every classified beat of a new recording: samples (at its own rate ``source_fs``),
+    predicted class, confidence, shap (rows, model input: the beat, then its RR features named by
+    rr_features) of the predicted class's logit; class_names, expected_value (mean logits over
+    the background), least_confident (rows), record, explainer, r_peak (sample in the beat).
 ``results/detection/{record}.npz`` (:data:`DETECTIONS`)
     detected, reference: R-peak samples at ``fs`` (360 Hz); symbols of the reference beats;
     reference_index, detected_index: matched pairs (150 ms window, ``window`` samples); fs,
@@ -30,7 +43,8 @@ Formats (rows = one per beat unless said otherwise):
 ``results/{split}/{task}/interpret/shap_values.npz`` (:data:`SHAP_VALUES`)
     grid_*: the explained grid beats (beats, SHAP values (beats, classes, window), true and
     predicted class, confidence, logits, role); profile_*: per-class mean |SHAP| profiles;
-    expected_value, background_index, additivity_residual, explainer, output, r_peak.
+    expected_value, background_index, additivity_residual, explainer, output, r_peak; with an
+    RR branch, every beat row is the model's input (beat, then the RR features ``rr_features``).
 ``model.pt``
     ``{"state_dict", "config", "class_names"}`` written by :func:`save_checkpoint` (CPU
     tensors, strings and lists only, loaded with ``weights_only=True``).
@@ -141,8 +155,8 @@ RECORD_BEATS = NpzFormat(
         "beats": _rows("float", 2),
         "symbols": _rows("str"),
         "samples": _rows("int"),
-        "rr_previous": _rows("float"),
-        "rr_next": _rows("float"),
+        "rr_features": _rows("float", 2),
+        "median_beat": Key("float", 1),
         "record": Key("str", 0),
         "lead": Key("str", 0),
         "fs": Key("float", 0),
@@ -160,9 +174,10 @@ DATASET = NpzFormat(
         "records": _rows("str"),
         "symbols": _rows("str"),
         "samples": _rows("int"),
-        "rr_previous": _rows("float"),
-        "rr_next": _rows("float"),
+        "rr_features": _rows("float", 2),
         "class_names": Key("str", 1),
+        "record_ids": Key("str", 1),
+        "median_beats": Key("float", 2),
     },
 )
 
@@ -187,6 +202,45 @@ PREDICTIONS = NpzFormat(
         "probabilities": _rows("float", 2),
         "class_names": Key("str", 1),
     },
+)
+
+EXTERNAL_SCORES = NpzFormat(
+    "external record scores",
+    {
+        "samples": _rows("int"),
+        "symbols": _rows("str"),
+        "probabilities": _rows("float", 2),
+        "class_names": Key("str", 1),
+        "record": Key("str", 0),
+        "lead": Key("str", 0),
+        "database": Key("str", 0),
+        "source_fs": Key("float", 0),
+        "edge_drops": Key("int", 0),
+    },
+)
+
+CLASSIFIED_SHAP = NpzFormat(
+    "classified beats' SHAP values",
+    {
+        "samples": _rows("int"),
+        "predicted": _rows("int"),
+        "confidence": _rows("float"),
+        "shap": _rows("float", 2),
+        "class_names": Key("str", 1),
+        "expected_value": Key("float", 1),
+        "least_confident": Key("int", 1),
+        "rr_features": Key("str", 1),
+        "record": Key("str", 0),
+        "explainer": Key("str", 0),
+        "source_fs": Key("float", 0),
+        "r_peak": Key("int", 0),
+    },
+)
+
+#: Read by the EC57 table and the figures as PREDICTIONS (the extra keys are ignored there).
+EXTERNAL_PREDICTIONS = NpzFormat(
+    "external predictions",
+    {**PREDICTIONS.keys, "records": _rows("str"), "samples": _rows("int")},
 )
 
 DETECTIONS = NpzFormat(
@@ -230,6 +284,8 @@ SHAP_VALUES = NpzFormat(
         "profile_std_beat": Key("float", 2),
         "profile_counts": Key("int", 1),
         "r_peak": Key("int", 0),
+        # The model's RR inputs, after the beat's samples in beats, values and profiles.
+        "rr_features": Key("str", 1),
     },
 )
 

@@ -1,4 +1,4 @@
-"""Beats around R peaks: segmentation, per-beat normalisation, RR intervals.
+"""Beats around R peaks: segmentation, per-beat normalisation, and each beat's RR features.
 
 `beats_from_signal` is the one code path from a raw lead to model-ready beats, used both for
 the training data and for classifying new recordings.
@@ -13,6 +13,7 @@ import numpy as np
 
 from ecgbeats.denoising import DenoisingOptions, denoise
 from ecgbeats.errors import InputError
+from ecgbeats.rhythm import rr_features
 
 Normalisation = Literal["zscore", "minmax"]
 NORMALISATIONS: tuple[str, ...] = ("zscore", "minmax")
@@ -42,12 +43,12 @@ class BeatOptions:
 
 @dataclass(frozen=True)
 class BeatSet:
-    """Beats kept after segmentation, with the positions and RR intervals of each."""
+    """Beats kept after segmentation, with the position and RR features of each."""
 
     beats: np.ndarray  # float32 (n, before + after)
     samples: np.ndarray  # int64 (n,) R-peak positions
-    rr_previous: np.ndarray  # float32 (n,) seconds; 0 where undefined
-    rr_next: np.ndarray  # float32 (n,) seconds; 0 where undefined
+    rr_features: np.ndarray  # float32 (n, len(ecgbeats.rhythm.RR_FEATURES))
+    median_beat: np.ndarray  # float32 (before + after,) the record's median beat (see below)
     kept: np.ndarray  # bool (m,) which of the input peaks were kept
 
     @property
@@ -87,15 +88,6 @@ def normalise(beats: np.ndarray, method: Normalisation) -> np.ndarray:
     return beats
 
 
-def rr_intervals(samples: np.ndarray, fs: float) -> tuple[np.ndarray, np.ndarray]:
-    """Previous and next RR interval of each peak in seconds (0 for the first / last)."""
-    samples = np.asarray(samples, dtype=np.int64)
-    gaps = np.diff(samples) / float(fs)
-    previous = np.concatenate([[0.0], gaps]) if samples.size else np.empty(0)
-    following = np.concatenate([gaps, [0.0]]) if samples.size else np.empty(0)
-    return previous.astype(np.float32), following.astype(np.float32)
-
-
 def beats_from_signal(
     signal: np.ndarray,
     fs: float,
@@ -106,15 +98,17 @@ def beats_from_signal(
 ) -> BeatSet:
     """Denoise a lead, cut a window around each peak, normalise each beat.
 
-    RR intervals are taken over all peaks before edge drops, so the neighbours of a dropped
-    beat keep their true intervals.
+    RR features (ecgbeats.rhythm) are taken over all peaks before edge drops, so the neighbours
+    of a dropped beat keep their true intervals. The record's median beat (sample by sample over
+    its normalised beats) is the patient's typical beat: a model may take each beat relative to
+    it (ecgbeats.model, ``beat_reference``).
     """
     samples = np.asarray(samples, dtype=np.int64)
     if samples.size and np.any(np.diff(samples) < 0):
         order = np.argsort(samples, kind="stable")
         raise InputError(f"beat positions are not sorted (first offender at index {order[0]})")
     clean = denoise(signal, denoising)
-    rr_previous, rr_next = rr_intervals(samples, fs)
+    rhythm = rr_features(samples, fs)
     kept = window_fits(samples, clean.size, window.before, window.after)
     beats = normalise(
         segment(clean, samples[kept], window.before, window.after), window.normalisation
@@ -122,7 +116,15 @@ def beats_from_signal(
     return BeatSet(
         beats=beats,
         samples=samples[kept],
-        rr_previous=rr_previous[kept],
-        rr_next=rr_next[kept],
+        rr_features=rhythm[kept],
+        median_beat=median_beat(beats),
         kept=kept,
     )
+
+
+def median_beat(beats: np.ndarray) -> np.ndarray:
+    """Sample-wise median (float32, length L) of a record's beats (n, L); zeros without beats."""
+    beats = np.asarray(beats, dtype=np.float32)
+    if beats.shape[0] == 0:
+        return np.zeros(beats.shape[1], dtype=np.float32)
+    return np.median(beats, axis=0).astype(np.float32)

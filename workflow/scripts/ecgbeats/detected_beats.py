@@ -85,16 +85,21 @@ def classify_at_detections(
     labels: np.ndarray,
     at_detection: np.ndarray,
     *,
+    reference: np.ndarray,
+    detected: np.ndarray,
     denoising: DenoisingOptions,
     window: BeatOptions,
-    predict: Callable[[np.ndarray], np.ndarray],
+    predict: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
 ) -> DetectedBeats:
     """Classify a record's beats twice: windows cut at their annotation and at their detection.
 
     `beat_samples` (sorted) and `at_detection` (from :func:`detections_of_beats`, -1 where
-    missed) are positions at TARGET_FS in `recording` (read at TARGET_FS); `predict` maps beats
-    (n, window length) to class probabilities (n, classes). Missed beats, and beats whose detector
-    window leaves the record, are counted and left out.
+    missed) are positions at TARGET_FS in `recording` (read at TARGET_FS). The beats are cut
+    among all the record's annotated beats (`reference`) and all its detections (`detected`), so
+    that each beat's RR features are those of its true neighbours, as in training and in
+    classification. `predict` maps beats (n, window length), their RR features and the
+    recording's median beat to class probabilities (n, classes). Missed beats, and beats whose
+    detector window leaves the record, are counted and left out.
     """
     beat_samples = np.asarray(beat_samples, dtype=np.int64)
     labels = np.asarray(labels, dtype=np.int64)
@@ -111,24 +116,18 @@ def classify_at_detections(
             p_annotations=np.empty((0, 0)),
             p_detector=np.empty((0, 0)),
         )
-    # Matches are one to one but may cross: cut the detector windows in detection order.
-    order = np.argsort(at_detection[hit], kind="stable")
-    at_detections = record_beats(
-        recording, at_detection[hit][order], denoising=denoising, window=window
-    )
-    kept = np.zeros(int(hit.sum()), dtype=bool)
-    kept[order] = at_detections.kept
+    by_detector = record_beats(recording, detected, denoising=denoising, window=window)
+    by_annotation = record_beats(recording, reference, denoising=denoising, window=window)
+    detector_row = _rows_at(by_detector.target_samples, at_detection[hit])
+    kept = detector_row >= 0
     evaluated = np.flatnonzero(hit)[kept]
-    at_annotations = record_beats(
-        recording, beat_samples[evaluated], denoising=denoising, window=window
-    )
-    if at_annotations.samples.size != evaluated.size:
+    annotation_row = _rows_at(by_annotation.target_samples, beat_samples[evaluated])
+    if np.any(annotation_row < 0):
         raise InputError(
-            f"record {recording.record}: {evaluated.size - at_annotations.samples.size} "
-            "beat(s) whose window leaves the record (the beats do not come from this record)"
+            f"record {recording.record}: {int(np.sum(annotation_row < 0))} beat(s) not among its "
+            "annotated beats with a full window (the beats do not come from this record)"
         )
-    # Detector beats come out in detection order; put them back in the order of the beats.
-    back = np.argsort(np.argsort(at_detection[evaluated], kind="stable"))
+    detector_row = detector_row[kept]
     return DetectedBeats(
         record=recording.record,
         test_beats=int(beat_samples.size),
@@ -136,9 +135,26 @@ def classify_at_detections(
         dropped=int((~kept).sum()),
         labels=labels[evaluated],
         offsets=np.abs(at_detection[evaluated] - beat_samples[evaluated]),
-        p_annotations=predict(at_annotations.beats),
-        p_detector=predict(at_detections.beats)[back],
+        p_annotations=predict(
+            by_annotation.beats[annotation_row],
+            by_annotation.rr_features[annotation_row],
+            by_annotation.median_beat,
+        ),
+        p_detector=predict(
+            by_detector.beats[detector_row],
+            by_detector.rr_features[detector_row],
+            by_detector.median_beat,
+        ),
     )
+
+
+def _rows_at(positions: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Row of each of `wanted` among the sorted `positions`; -1 where it is not there."""
+    row = np.searchsorted(positions, wanted)
+    inside = row < positions.size
+    found = np.zeros(wanted.size, dtype=bool)
+    found[inside] = positions[row[inside]] == wanted[inside]
+    return np.where(found, row, -1)
 
 
 def detected_beats_tables(

@@ -17,8 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wfdb.io.download import dl_full_file
-
 from ecgbeats.errors import InputError
 
 RECORD_EXTENSIONS: tuple[str, ...] = (".hea", ".dat", ".atr")
@@ -163,7 +161,7 @@ def fetch_files(
     checksums: dict[str, str],
     base_url: str,
     database: str,
-    download: Callable[[str, str], None] = dl_full_file,
+    download: Callable[[str, str], None] | None = None,
 ) -> list[Path]:
     """Download the files `names` into `directory` unless already present and verified.
 
@@ -171,6 +169,10 @@ def fetch_files(
     Returns the paths that were downloaded (empty when every file was already verified).
     `download(url, target_path)` is wfdb's downloader; tests may pass another.
     """
+    if download is None:
+        # Imported here: wfdb (with pandas) takes ~0.3 s to import, which verify_record (also
+        # in this module, and run once per record) does not need.
+        from wfdb.io.download import dl_full_file as download
     directory = Path(directory)
     try:
         directory.mkdir(parents=True, exist_ok=True)

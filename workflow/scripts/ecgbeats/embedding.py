@@ -71,9 +71,11 @@ def extract_features(
     batch_size: int = 4096,
     device: str | torch.device = "cpu",
 ) -> np.ndarray:
-    """Activations (n, d) float32 of `beats` (n, L) at `layer` (``hidden`` or ``logits``).
+    """Activations (n, d) float32 of the input rows `beats` (n, W; ecgbeats.model.model_inputs)
+    at `layer` (``hidden`` or ``logits``).
 
-    ``hidden`` is the model's ``features`` method: the last hidden fully connected layer.
+    ``hidden`` is the model's ``features`` method: the last hidden fully connected layer (the
+    joint layer of beat and RR features when the model has an RR branch).
     """
     if layer not in LAYERS:
         raise InputError(f"the layer to embed must be one of {LAYERS}, got {layer!r}")

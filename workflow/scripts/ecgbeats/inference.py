@@ -27,6 +27,8 @@ class RecordBeats:
     """Model-ready beats of one recording and where they are in it."""
 
     beats: np.ndarray  # float32 (n, before + after), cut at TARGET_FS
+    rr_features: np.ndarray  # float32 (n, len(ecgbeats.rhythm.RR_FEATURES)), over all peaks
+    median_beat: np.ndarray  # float32 (before + after,) the recording's median beat
     samples: np.ndarray  # int64 (n,) R-peak positions at the recording's own (header) rate
     target_samples: np.ndarray  # int64 (n,) the same positions at TARGET_FS
     source: str  # "annotations" (positions given) or "detector"
@@ -83,6 +85,8 @@ def record_beats(
         )
     return RecordBeats(
         beats=beat_set.beats,
+        rr_features=beat_set.rr_features,
+        median_beat=beat_set.median_beat,
         samples=convert_positions(beat_set.samples, TARGET_FS, recording.source_fs),
         target_samples=beat_set.samples,
         source=source,

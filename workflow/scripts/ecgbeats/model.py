@@ -5,6 +5,17 @@ MaxPool1d(2, 2) after convolutions 2, 4 and 6; then four fully connected layers 
 ReLU and optional dropout, one output). ``forward`` returns logits; softmax is applied by
 ``predict_proba`` (and implicitly by the cross-entropy loss during training).
 
+Optional reference (``CNNConfig.beat_reference``): ``record_median`` takes each beat minus its
+record's median beat (the patient's typical beat), so the network sees how a beat departs from
+the patient's own morphology rather than the morphology itself.
+
+Optional second input branch (``CNNConfig.rr_features``, names of ecgbeats.rhythm.RR_FEATURES):
+the RR features pass BatchNorm1d (they come in seconds and ratios), a fully connected layer of
+``rr_hidden`` units and ReLU, and join the flattened convolutions before the hidden layers, so
+the last hidden layer (UMAP's) is the joint one. The model's input is then one row per beat: the
+beat's samples followed by its RR features (:func:`model_inputs` builds it), so every consumer,
+SHAP included, handles a single tensor and SHAP attributes the RR inputs like samples.
+
 Every batched forward pass over many beats (prediction, features, SHAP's logits, training's
 validation and BatchNorm calibration) goes through :func:`batched_outputs`. The checkpoint file
 itself (``model.pt``) is read and written by ecgbeats.artifacts; :func:`load_model` rebuilds
@@ -20,7 +31,7 @@ cost low where the sequence is long (300, 150 samples); width is cheaper after p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -30,11 +41,19 @@ from torch import nn
 
 from ecgbeats.artifacts import load_checkpoint
 from ecgbeats.errors import InputError
+from ecgbeats.rhythm import RR_FEATURES, select_rr_features
+
+#: What each beat is taken relative to before the network sees it.
+BEAT_REFERENCES = ("none", "record_median")
 
 
 @dataclass(frozen=True)
 class CNNConfig:
-    """Shape of a :class:`BeatCNN`; stored in every checkpoint."""
+    """Shape of a :class:`BeatCNN`; stored in every checkpoint.
+
+    `input_length` is the beat's length in samples; `rr_features` the RR features (names of
+    ecgbeats.rhythm.RR_FEATURES, in input order) of the second branch, none to leave it out.
+    """
 
     n_classes: int
     input_length: int
@@ -42,12 +61,28 @@ class CNNConfig:
     hidden: tuple[int, ...]
     kernel_size: int
     dropout: float
+    rr_features: tuple[str, ...]
+    rr_hidden: int
+    beat_reference: str
 
     def __post_init__(self) -> None:
         # Lists from YAML or from a checkpoint become tuples so the config stays hashable.
         object.__setattr__(self, "channels", tuple(int(c) for c in self.channels))
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
+        object.__setattr__(self, "rr_features", tuple(str(f) for f in self.rr_features))
         problems = []
+        unknown = [name for name in self.rr_features if name not in RR_FEATURES]
+        if unknown:
+            problems.append(f"unknown rr_features {unknown} (known: {', '.join(RR_FEATURES)})")
+        if len(set(self.rr_features)) != len(self.rr_features):
+            problems.append(f"rr_features listed twice: {list(self.rr_features)}")
+        if self.rr_hidden < 1:
+            problems.append(f"rr_hidden must be >= 1, got {self.rr_hidden}")
+        if self.beat_reference not in BEAT_REFERENCES:
+            problems.append(
+                f"beat_reference must be one of {', '.join(BEAT_REFERENCES)}, got "
+                f"{self.beat_reference!r}"
+            )
         if self.n_classes < 2:
             problems.append(f"n_classes must be >= 2, got {self.n_classes}")
         if len(self.channels) != 6 or min(self.channels) < 1:
@@ -66,6 +101,11 @@ class CNNConfig:
             raise InputError("CNN model settings: " + "; ".join(problems))
 
     @property
+    def input_width(self) -> int:
+        """Values per beat in the model's input: the beat's samples, then its RR features."""
+        return self.input_length + len(self.rr_features)
+
+    @property
     def flat_length(self) -> int:
         """Time samples left after the three poolings (floor division, as MaxPool1d does)."""
         return self.input_length // 2 // 2 // 2
@@ -74,6 +114,7 @@ class CNNConfig:
         data = asdict(self)
         data["channels"] = list(self.channels)
         data["hidden"] = list(self.hidden)
+        data["rr_features"] = list(self.rr_features)
         return data
 
 
@@ -87,7 +128,8 @@ def _conv_block(in_ch: int, out_ch: int, kernel_size: int) -> list[nn.Module]:
 
 
 class BeatCNN(nn.Module):
-    """Six-convolution 1D CNN; input (batch, 1, L) or (batch, L), output logits (batch, k)."""
+    """Six-convolution 1D CNN with an optional RR branch; input (batch, 1, W) or (batch, W) with
+    W = ``config.input_width`` (the beat, then its RR features), output logits (batch, k)."""
 
     def __init__(self, config: CNNConfig) -> None:
         super().__init__()
@@ -100,8 +142,16 @@ class BeatCNN(nn.Module):
                 layers.append(nn.MaxPool1d(2, 2))
             in_ch = out_ch
         self.conv = nn.Sequential(*layers)
-        hidden: list[nn.Module] = [nn.Flatten()]
         width = config.channels[-1] * config.flat_length
+        self.rhythm: nn.Sequential | None = None
+        if config.rr_features:
+            n_rr = len(config.rr_features)
+            self.rhythm = nn.Sequential(
+                nn.BatchNorm1d(n_rr), nn.Linear(n_rr, config.rr_hidden), nn.ReLU(inplace=True)
+            )
+            width += config.rr_hidden
+        # Flatten first (a no-op on the joined features) keeps the layer names of earlier models.
+        hidden: list[nn.Module] = [nn.Flatten()]
         for h in config.hidden:
             hidden += [nn.Linear(width, h), nn.ReLU(inplace=True)]
             if config.dropout > 0:
@@ -113,19 +163,69 @@ class BeatCNN(nn.Module):
     def _as_batch(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim == 2:
             x = x.unsqueeze(1)
-        if x.ndim != 3 or x.shape[1] != 1 or x.shape[2] != self.config.input_length:
+        width = self.config.input_width
+        if x.ndim != 3 or x.shape[1] != 1 or x.shape[2] != width:
             raise InputError(
-                f"BeatCNN expects beats shaped (batch, 1, {self.config.input_length}) or "
-                f"(batch, {self.config.input_length}), got {tuple(x.shape)}"
+                f"BeatCNN expects inputs shaped (batch, 1, {width}) or (batch, {width}) (beat "
+                f"of {self.config.input_length} samples, {len(self.config.rr_features)} RR "
+                f"features), got {tuple(x.shape)}"
             )
         return x
 
     def features(self, x: torch.Tensor) -> torch.Tensor:
-        """Activations of the last hidden fully connected layer (after its ReLU)."""
-        return self.hidden(self.conv(self._as_batch(x)))
+        """Activations of the last hidden fully connected layer (after its ReLU): the joint
+        layer when the model has an RR branch."""
+        x = self._as_batch(x)
+        length = self.config.input_length
+        joined = self.conv(x[:, :, :length]).flatten(1)
+        if self.rhythm is not None:
+            joined = torch.cat([joined, self.rhythm(x[:, 0, length:])], dim=1)
+        return self.hidden(joined)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.output(self.features(x))
+
+
+def model_inputs(
+    config: CNNConfig, beats: np.ndarray, rr_features: np.ndarray, median_beats: np.ndarray
+) -> np.ndarray:
+    """The model's input rows (n, config.input_width) float32: each beat (n, input_length),
+    relative to its record's median beat (`median_beats`: one per row, or one for all) when the
+    config says so, followed by the RR features it names, from `rr_features` (n, RR_FEATURES)."""
+    beats = np.asarray(beats, dtype=np.float32)
+    if beats.ndim != 2 or beats.shape[1] != config.input_length:
+        raise InputError(
+            f"beats must be shaped (n, {config.input_length}) for this model, got {beats.shape}"
+        )
+    if config.beat_reference == "record_median":
+        median_beats = np.asarray(median_beats, dtype=np.float32)
+        if median_beats.shape not in ((config.input_length,), beats.shape):
+            raise InputError(
+                f"median beats shaped {median_beats.shape} for beats shaped {beats.shape}"
+            )
+        beats = beats - median_beats
+    if not config.rr_features:
+        return beats
+    rhythm = select_rr_features(rr_features, config.rr_features)
+    if rhythm.shape[0] != beats.shape[0]:
+        raise InputError(f"{beats.shape[0]} beats but {rhythm.shape[0]} rows of RR features")
+    return np.ascontiguousarray(np.hstack([beats, rhythm.astype(np.float32)]))
+
+
+def dataset_inputs(
+    config: CNNConfig, data: Mapping[str, np.ndarray], rows: np.ndarray | None = None
+) -> np.ndarray:
+    """:func:`model_inputs` of the rows `rows` (all when None) of a task dataset's arrays
+    (ecgbeats.artifacts DATASET: beats, rr_features, records and each record's median beat)."""
+    rows = np.arange(data["labels"].size) if rows is None else np.asarray(rows)
+    record_ids = [str(r) for r in data["record_ids"]]
+    position = {record: i for i, record in enumerate(record_ids)}
+    records = data["records"][rows].astype(str)
+    missing = sorted(set(records) - set(position))
+    if missing:
+        raise InputError(f"dataset rows of record(s) {', '.join(missing)} without a median beat")
+    medians = data["median_beats"][[position[r] for r in records]]
+    return model_inputs(config, data["beats"][rows], data["rr_features"][rows], medians)
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -201,17 +301,32 @@ def predict_proba(
     batch_size: int = 4096,
     device: str | torch.device = "cpu",
 ) -> np.ndarray:
-    """Softmax class probabilities (n, k) float32 of `beats` (n, L), in evaluation mode."""
+    """Softmax class probabilities (n, k) float32 of the input rows `beats` (n, W; see
+    :func:`model_inputs`), in evaluation mode."""
     beats = np.asarray(beats)
-    length = model.config.input_length
-    if beats.ndim != 2 or beats.shape[1] != length:
-        raise InputError(f"predict_proba: beats must be shaped (n, {length}), got {beats.shape}")
+    width = model.config.input_width
+    if beats.ndim != 2 or beats.shape[1] != width:
+        raise InputError(f"predict_proba: inputs must be shaped (n, {width}), got {beats.shape}")
     if batch_size < 1:
         raise InputError(f"predict_proba: batch_size must be >= 1, got {batch_size}")
     probabilities = batched_outputs(model, beats, batch_size, device, _probabilities)
     if probabilities.size == 0:
         return np.zeros((beats.shape[0], model.config.n_classes), dtype=np.float32)
     return probabilities.astype(np.float32, copy=False)
+
+
+def predict_beats(
+    model: BeatCNN,
+    beats: np.ndarray,
+    rr_features: np.ndarray,
+    median_beat: np.ndarray,
+    batch_size: int = 4096,
+    device: str | torch.device = "cpu",
+) -> np.ndarray:
+    """:func:`predict_proba` of one recording's beats (n, L) with their RR features (n,
+    RR_FEATURES) and the recording's median beat (L,)."""
+    inputs = model_inputs(model.config, beats, rr_features, median_beat)
+    return predict_proba(model, inputs, batch_size, device)
 
 
 def load_model(
@@ -225,8 +340,10 @@ def load_model(
     model, or its class names differ from `expected_class_names`.
     """
     checkpoint = load_checkpoint(path, expected_class_names)
+    # Models saved before the RR branch and the beat reference existed have neither.
+    stored = {"rr_features": (), "rr_hidden": 1, "beat_reference": "none", **checkpoint.config}
     try:
-        config = CNNConfig(**checkpoint.config)
+        config = CNNConfig(**stored)
     except (TypeError, InputError) as error:
         raise InputError(f"checkpoint {path}: invalid model config: {error}") from error
     model = BeatCNN(config)

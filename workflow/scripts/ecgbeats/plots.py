@@ -200,6 +200,19 @@ def training_curves(
     return figure
 
 
+def _beat_label(axis, t: float, y: float, text: str, colour: str, bold: bool = False) -> None:
+    """A beat's class (and probability) written above it at time `t`."""
+    axis.annotate(
+        text,
+        (t, y),
+        ha="center",
+        va="bottom",
+        fontsize=7,
+        color=colour,
+        fontweight="bold" if bold else "normal",
+    )
+
+
 def classified_strip(
     time_s: np.ndarray,
     signal: np.ndarray,
@@ -218,14 +231,7 @@ def classified_strip(
     for t, label, p in zip(beat_times_s, labels, probabilities, strict=True):
         colour = class_colour(int(label))
         axis.axvline(t, color=colour, alpha=0.35, linewidth=1.0)
-        axis.annotate(
-            f"{class_names[int(label)]}\n{p:.2f}",
-            (t, top + 0.05 * span),
-            ha="center",
-            va="bottom",
-            fontsize=7,
-            color=colour,
-        )
+        _beat_label(axis, t, top + 0.05 * span, f"{class_names[int(label)]}\n{p:.2f}", colour)
     axis.set_ylim(top=top + 0.3 * span)
     axis.set_xlim(time_s[0] if time_s.size else 0, time_s[-1] if time_s.size else 1)
     axis.set_xlabel("time (s)")
@@ -367,6 +373,7 @@ def shap_grid(
     class_names: Sequence[str],
     r_peak: int,
     title: str,
+    rr_names: Sequence[str] = (),
 ) -> Figure:
     """The paper's Figure 8: one row per explained beat, one column per class output.
 
@@ -374,19 +381,30 @@ def shap_grid(
     positive and blue negative on a scale symmetric about 0 (per row, its limit printed at the
     right). The predicted output has a thick frame: on the diagonal for correctly classified
     representatives; for misclassified beats the true class's output has a dashed frame.
+
+    With `rr_names` (a model with an RR branch), each row of `beats` and `values` ends with those
+    RR inputs; a last column shows, beside the beat, their SHAP values for the predicted output
+    as bars labelled with the feature's value.
     """
     from matplotlib.cm import ScalarMappable
 
-    rows, length, k = values.shape
+    n_rr = len(rr_names)
+    length = beats.shape[1] - n_rr
+    rr_inputs, rr_values = beats[:, length:], values[:, length:]
+    beats, values = beats[:, :length], values[:, :length]
+    rows, _, k = values.shape
     x = np.arange(length) - r_peak
     figure, axes = plt.subplots(
         rows,
-        k + 1,
-        figsize=(1.55 * (k + 1) + 1.2, 1.05 * rows + 1.4),
-        sharex=True,
+        k + 1 + bool(n_rr),
+        figsize=(1.55 * (k + 1) + 1.2 + 2.2 * bool(n_rr), 1.05 * rows + 1.4),
         squeeze=False,
         layout="constrained",
+        width_ratios=[1.0] * (k + 1) + [1.6] * bool(n_rr),
     )
+    if n_rr:
+        _rr_column(axes[:, -1], rr_names, rr_inputs, rr_values, y_pred)
+        axes = axes[:, :-1]
     for r in range(rows):
         limit = float(np.nanpercentile(np.abs(values[r]), 99.9)) or 1e-12
         beat_axis = axes[r, 0]
@@ -415,6 +433,7 @@ def shap_grid(
             f"±{limit:.2g}", xy=(1.02, 0.5), xycoords="axes fraction", fontsize=7, va="center"
         )
     for axis in axes.flat:
+        axis.set_xlim(x[0], x[-1])
         axis.set_xticks([])
         axis.set_yticks([])
         axis.axvline(0, color="0.6", linewidth=0.5, linestyle=":")
@@ -436,6 +455,32 @@ def shap_grid(
     return figure
 
 
+def _rr_column(
+    axes: np.ndarray,
+    rr_names: Sequence[str],
+    rr_inputs: np.ndarray,
+    rr_values: np.ndarray,
+    y_pred: np.ndarray,
+) -> None:
+    """Per grid row, the SHAP values of its RR inputs for the predicted output (bars)."""
+    positions = np.arange(len(rr_names))
+    chosen = rr_values[np.arange(len(y_pred)), :, np.asarray(y_pred, dtype=np.int64)]
+    limit = float(np.abs(chosen).max()) or 1e-12
+    for r, axis in enumerate(axes):
+        colours = np.where(chosen[r] >= 0, "#c0392b", "#2e6fba")
+        axis.barh(positions, chosen[r], color=colours, height=0.7)
+        axis.set_xlim(-1.15 * limit, 1.15 * limit)
+        axis.axvline(0, color="0.4", linewidth=0.6)
+        axis.set_yticks(
+            positions,
+            [f"{name} {value:.2f}" for name, value in zip(rr_names, rr_inputs[r], strict=True)],
+            fontsize=5,
+        )
+        axis.invert_yaxis()
+        axis.tick_params(axis="x", labelsize=6, labelbottom=r == len(axes) - 1)
+    axes[0].set_title("RR inputs: SHAP\nof the predicted output", fontsize=8)
+
+
 def shap_profile(
     mean_abs: np.ndarray,
     mean_beat: np.ndarray,
@@ -444,9 +489,19 @@ def shap_profile(
     class_names: Sequence[str],
     r_peak: int,
     title: str,
+    rr_names: Sequence[str] = (),
 ) -> Figure:
-    """Per class: mean |SHAP| of its own output over time, above its mean beat (± 1 SD)."""
-    k, length = mean_abs.shape
+    """Per class: mean |SHAP| of its own output over time, above its mean beat (± 1 SD).
+
+    With `rr_names`, the arrays end with those RR inputs: each class's title gives their share of
+    the total mean |SHAP| (how much the class's output rests on the rhythm).
+    """
+    n_rr = len(rr_names)
+    length = mean_abs.shape[1] - n_rr
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rr_share = mean_abs[:, length:].sum(axis=1) / mean_abs.sum(axis=1)
+    mean_abs, mean_beat, std_beat = (a[:, :length] for a in (mean_abs, mean_beat, std_beat))
+    k = mean_abs.shape[0]
     x = np.arange(length) - r_peak
     columns = min(k, 5)
     grid_rows = int(np.ceil(k / columns))
@@ -457,7 +512,8 @@ def shap_profile(
         top = figure.add_subplot(grid[2 * row, column])
         bottom = figure.add_subplot(grid[2 * row + 1, column], sharex=top)
         colour = class_colour(c)
-        top.set_title(f"{class_names[c]} (n={int(counts[c])})", fontsize=9)
+        shares = f", RR {rr_share[c]:.0%} of |SHAP|" if n_rr and counts[c] else ""
+        top.set_title(f"{class_names[c]} (n={int(counts[c])}){shares}", fontsize=9)
         if counts[c] == 0:
             top.text(
                 0.5,
@@ -489,4 +545,102 @@ def shap_profile(
             bottom.set_ylabel("mean beat ± SD", fontsize=8)
         bottom.set_xlabel("samples from R peak", fontsize=8)
     figure.suptitle(title)
+    return figure
+
+
+def noise_curves(
+    snr_db: Sequence[float],
+    curves: dict[str, dict[str, np.ndarray]],
+    clean: dict[str, float],
+    title: str,
+) -> Figure:
+    """One panel per metric: its value against the SNR (dB, falling to the right), one line per
+    noise source (`curves`: {metric: {source: values at `snr_db`}}), the clean value dashed."""
+    order = np.argsort(snr_db)[::-1]
+    x = np.asarray(snr_db, dtype=float)[order]
+    n = len(curves)
+    columns = min(3, n)
+    rows = -(-n // columns)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(4.2 * columns, 3.4 * rows), layout="constrained", squeeze=False
+    )
+    for axis, (metric, by_source) in zip(axes.flat, curves.items(), strict=False):
+        for index, (source, values) in enumerate(by_source.items()):
+            axis.plot(
+                x,
+                np.asarray(values, dtype=float)[order],
+                marker="o",
+                markersize=3,
+                color=class_colour(index),
+                label=source,
+            )
+        if metric in clean:
+            axis.axhline(clean[metric], color="0.4", linestyle="--", linewidth=0.9, label="clean")
+        axis.invert_xaxis()
+        axis.set_xlabel("SNR (dB)")
+        axis.set_title(metric, fontsize=10)
+        axis.grid(alpha=0.3)
+    for axis in list(axes.flat)[n:]:
+        axis.set_visible(False)
+    figure.suptitle(title)
+    axes[0][0].legend(fontsize=8)
+    return figure
+
+
+def explained_strip(
+    time_s: np.ndarray,
+    signal: np.ndarray,
+    r_peak: int,
+    fs: float,
+    values: np.ndarray,
+    beat_times_s: np.ndarray,
+    labels: np.ndarray,
+    confidence: np.ndarray,
+    least_confident: np.ndarray,
+    class_names: Sequence[str],
+    title: str,
+    unit: str = "mV",
+) -> Figure:
+    """A stretch of a lead, each beat's stretch (up to half-way to its neighbours) shaded by the
+    SHAP values of its predicted class (`values` (beats, window), R peak at sample `r_peak`),
+    its class and confidence above it, the least confident beats boxed in red."""
+    figure, axis = plt.subplots(figsize=(12, 3.8), layout="constrained")
+    axis.plot(time_s, signal, color="0.6", linewidth=0.6)
+    top = float(np.max(signal)) if signal.size else 1.0
+    bottom = float(np.min(signal)) if signal.size else 0.0
+    span = max(top - bottom, 1e-9)
+    shown = np.abs(np.asarray(values, dtype=float))
+    limit = float(np.percentile(shown, 99)) if shown.size else 1.0
+    limit = limit if limit > 0 else 1.0
+    times = np.asarray(beat_times_s, dtype=float)
+    for i, t in enumerate(times):
+        start = t - (times[i] - times[i - 1]) / 2 if i else t - r_peak / fs
+        end = t + (times[i + 1] - t) / 2 if i + 1 < times.size else t + r_peak / fs
+        offsets = np.arange(values.shape[1]) - r_peak
+        sample_times = t + offsets / fs
+        inside = (sample_times >= max(start, t - r_peak / fs)) & (sample_times < end)
+        inside &= (sample_times >= time_s[0]) & (sample_times <= time_s[-1])
+        if inside.sum() < 2:
+            continue
+        y = np.interp(sample_times[inside], time_s, signal)
+        _coloured_line(axis, sample_times[inside], y, values[i][inside], limit)
+        label = int(labels[i])
+        _beat_label(
+            axis,
+            t,
+            top + 0.05 * span,
+            f"{class_names[label]}\n{confidence[i]:.2f}",
+            "#D55E00" if least_confident[i] else class_colour(label),
+            bold=bool(least_confident[i]),
+        )
+        if least_confident[i]:
+            axis.axvspan(start, end, color="#D55E00", alpha=0.12, linewidth=0)
+    cmap, norm = _shap_colours(limit)
+    mappable = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
+    figure.colorbar(mappable, ax=axis, shrink=0.8, label="SHAP (predicted-class logit)")
+    axis.set_ylim(bottom - 0.05 * span, top + 0.35 * span)
+    axis.set_xlim(time_s[0] if time_s.size else 0, time_s[-1] if time_s.size else 1)
+    axis.set_xlabel("time (s)  (shaded: least confident beats)")
+    axis.set_ylabel(unit)
+    axis.set_title(title, fontsize=10)
     return figure

@@ -11,7 +11,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy.signal import resample_poly
 
 from ecgbeats.errors import InputError
 
@@ -52,6 +51,10 @@ def resample_signal(signal: np.ndarray, fs: float, target_fs: float, record: str
     signal = np.asarray(signal, dtype=np.float64)
     if ratio == 1:
         return signal
+    # Imported here: scipy.signal takes ~0.6 s to import, paid by every per-record job otherwise
+    # (MIT-BIH is at TARGET_FS and never gets here).
+    from scipy.signal import resample_poly
+
     # Padding with the edge value avoids the filter's ringing against an implicit zero.
     return resample_poly(signal, ratio.numerator, ratio.denominator, padtype="line")
 

@@ -1,7 +1,8 @@
 """Synthetic ECG: beats with a distinct waveform per MIT-BIH symbol, and two-lead signals of them.
 
 For tests and benchmarks (no database needed): each symbol gets its own P wave, QRS width and
-polarity and T wave, so that a classifier can learn them, and premature beats come early.
+polarity and T wave, so that a classifier can learn them, and premature beats come early
+(followed by a compensatory pause).
 """
 
 from __future__ import annotations
@@ -53,9 +54,16 @@ def synthesize(
     rr = 0.8
     peaks = []
     position = first_peak_s
+    previous_factor = 1.0
     for symbol in symbols:
+        factor = SHAPES[symbol][4]
+        # A premature beat (factor < 1) comes early and is followed by a compensatory pause.
+        pause = 2.0 - previous_factor if previous_factor < 1 else 1.0
+        if peaks:
+            position += rr * factor * pause * rng.uniform(0.95, 1.05)
         peaks.append(int(round(position * fs)))
-        position += rr * SHAPES[symbol][4] * rng.uniform(0.95, 1.05)
+        previous_factor = factor
+    position += rr * rng.uniform(0.95, 1.05)
     length = int(round((position + 0.05) * fs))
     signal = np.zeros((length, 2))
     for symbol, peak in zip(symbols, peaks, strict=True):

@@ -26,10 +26,33 @@ from ecgbeats.model import BeatCNN, CNNConfig, batched_outputs, resolve_device
 logger = logging.getLogger(__name__)
 
 
+LOSSES = ("cross_entropy", "focal")
+
+
+class FocalLoss(nn.Module):
+    """Focal loss (Lin et al. 2017): cross-entropy scaled by (1 - p_true) ** gamma, so beats the
+    model already gets right weigh less and the hard ones (rare classes, unseen patients' odd
+    beats) more. With class weights it is their weighted mean, like ``CrossEntropyLoss``."""
+
+    def __init__(self, gamma: float, weight: torch.Tensor | None = None) -> None:
+        super().__init__()
+        self.gamma = gamma
+        self.weight = weight
+
+    def forward(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        log_p = nn.functional.log_softmax(logits, dim=1).gather(1, target[:, None])[:, 0]
+        loss = -((1 - log_p.exp()) ** self.gamma) * log_p
+        if self.weight is None:
+            return loss.mean()
+        weights = self.weight[target]
+        return (loss * weights).sum() / weights.sum()
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation settings: Adam, a StepLR schedule, batches, seed, device, BatchNorm
-    calibration after each epoch (0 beats: none)."""
+    calibration after each epoch (0 beats: none), the loss (cross_entropy or focal, with
+    focal_gamma)."""
 
     epochs: int
     batch_size: int
@@ -40,9 +63,15 @@ class TrainConfig:
     seed: int
     device: str
     bn_calibration_beats: int
+    loss: str
+    focal_gamma: float
 
     def __post_init__(self) -> None:
         problems = []
+        if self.loss not in LOSSES:
+            problems.append(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        if self.focal_gamma < 0:
+            problems.append(f"focal_gamma must be >= 0, got {self.focal_gamma}")
         if self.epochs < 1:
             problems.append(f"epochs must be >= 1, got {self.epochs}")
         if self.batch_size < 1:
@@ -160,8 +189,9 @@ def train_model(
     train_config: TrainConfig,
     class_weights: np.ndarray | None = None,
 ) -> TrainResult:
-    """Train a fresh :class:`BeatCNN`; keep the weights of the epoch with best validation
-    macro-F1 (ties: lower validation loss). Logs one line per epoch."""
+    """Train a fresh :class:`BeatCNN` on input rows (n, model_config.input_width; see
+    ecgbeats.model.model_inputs); keep the weights of the epoch with best validation macro-F1
+    (ties: lower validation loss). Logs one line per epoch."""
     k = model_config.n_classes
     for name, y in (("train", train_labels), ("validation", validation_labels)):
         y = np.asarray(y)
@@ -170,10 +200,10 @@ def train_model(
     device = resolve_device(train_config.device)
     with deterministic(train_config.seed):
         x_train, y_train = _as_tensors(
-            train_beats, train_labels, model_config.input_length, "train", device
+            train_beats, train_labels, model_config.input_width, "train", device
         )
         x_val, y_val = _as_tensors(
-            validation_beats, validation_labels, model_config.input_length, "validation", device
+            validation_beats, validation_labels, model_config.input_width, "validation", device
         )
         model = BeatCNN(model_config).to(device)
         weight = None
@@ -181,7 +211,11 @@ def train_model(
             weight = torch.as_tensor(np.asarray(class_weights, dtype=np.float32), device=device)
             if weight.shape != (k,):
                 raise InputError(f"class_weights must have {k} entries, got {tuple(weight.shape)}")
-        loss_fn = nn.CrossEntropyLoss(weight=weight)
+        loss_fn: nn.Module = (
+            FocalLoss(train_config.focal_gamma, weight)
+            if train_config.loss == "focal"
+            else nn.CrossEntropyLoss(weight=weight)
+        )
         optimiser = torch.optim.Adam(
             model.parameters(),
             lr=train_config.learning_rate,

@@ -16,12 +16,13 @@ from ecgbeats.beats import BeatOptions
 from ecgbeats.classes import class_names
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
-from ecgbeats.inference import prediction_table, record_beats, strip_window
-from ecgbeats.model import load_model, predict_proba
+from ecgbeats.inference import RecordBeats, prediction_table, strip_window
+from ecgbeats.model import BeatCNN, load_model
 from ecgbeats.plots import classified_strip
 from ecgbeats.records import Recording, read_annotations_of, read_recording
 from ecgbeats.resampling import TARGET_FS
 from ecgbeats.rpeaks import DetectorOptions
+from ecgbeats.scoring import score_recording
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,48 @@ def given_beats(
     return peaks
 
 
+@dataclass(frozen=True)
+class ClassifiedRecording:
+    """A new recording, its beats, the model and the beats' class probabilities."""
+
+    recording: Recording
+    found: RecordBeats
+    network: BeatCNN
+    names: list[str]
+    probabilities: np.ndarray  # (beats, classes)
+
+
+def classified_recording(
+    header: str | Path,
+    model: str | Path,
+    options: ClassifyOptions,
+    *,
+    detector: DetectorOptions,
+    leads: Sequence[str],
+    denoising: DenoisingOptions,
+    window: BeatOptions,
+) -> ClassifiedRecording:
+    """Read the recording of `header`, place and cut its beats (its annotations or the detector,
+    as the options say) and classify them with `model`: the path of every classified record."""
+    record_path = Path(header).with_suffix("")
+    recording = read_recording(record_path, leads, target_fs=TARGET_FS)
+    try:
+        network, names = load_model(model, class_names(options.class_map))
+    except InputError as error:
+        raise InputError(
+            f"record {recording.record}: model for task {options.task}: {error}"
+        ) from error
+    found, (probabilities,) = score_recording(
+        recording,
+        given_beats(record_path, recording, options),
+        [network],
+        denoising=denoising,
+        window=window,
+        detector=detector,
+    )
+    return ClassifiedRecording(recording, found, network, names, probabilities)
+
+
 def classify_record(
     header: str | Path,
     model: str | Path,
@@ -81,21 +124,12 @@ def classify_record(
     :func:`ecgbeats.annotations.annotation_symbols`) give positions at the record's own rate,
     like its `.atr`; `strip` is a PNG of the options' strip window with each beat's class.
     """
-    record_path = Path(header).with_suffix("")
-    recording = read_recording(record_path, leads, target_fs=TARGET_FS)
-    name = recording.record
-    found = record_beats(
-        recording,
-        given_beats(record_path, recording, options),
-        denoising=denoising,
-        window=window,
-        detector=detector,
+    classified = classified_recording(
+        header, model, options, leads=leads, denoising=denoising, window=window, detector=detector
     )
-    try:
-        network, names = load_model(model, class_names(options.class_map))
-    except InputError as error:
-        raise InputError(f"record {name}: model for task {options.task}: {error}") from error
-    probabilities = predict_proba(network, found.beats)
+    recording, found = classified.recording, classified.found
+    names, probabilities = classified.names, classified.probabilities
+    name = recording.record
     symbols = annotation_symbols(names, options.class_map, options.annotation_symbols, options.task)
     beat_table = prediction_table(found.samples, recording.source_fs, probabilities, names, symbols)
     beat_table.to_csv(table, index=False)

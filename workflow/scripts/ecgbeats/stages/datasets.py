@@ -20,7 +20,7 @@ from ecgbeats.table_views import write_table_view
 logger = logging.getLogger(__name__)
 
 #: Per-beat arrays of a dataset, taken from the records' beats files (records: their ids).
-_ROWS = ("beats", "labels", "records", "symbols", "samples", "rr_previous", "rr_next")
+_ROWS = ("beats", "labels", "records", "symbols", "samples", "rr_features")
 
 
 def build_dataset(
@@ -35,17 +35,27 @@ def build_dataset(
     must have beats. Returns beats per class."""
     parts: dict[str, list[np.ndarray]] = {key: [] for key in _ROWS}
     names: list[str] = []
+    record_ids: list[str] = []
+    median_beats: list[np.ndarray] = []
     for path in beats:
         data = RECORD_BEATS.load(path)
+        record_ids.append(str(data["record"]))
+        median_beats.append(data["median_beat"])
         in_task, labels, names = label_symbols(data["symbols"], class_map)
         parts["beats"].append(data["beats"][in_task])
         parts["labels"].append(labels)
         parts["records"].append(np.full(labels.size, str(data["record"])))
-        for key in ("symbols", "samples", "rr_previous", "rr_next"):
+        for key in ("symbols", "samples", "rr_features"):
             parts[key].append(data[key][in_task])
     arrays = {key: np.concatenate(values) for key, values in parts.items()}
     require_all_classes(arrays["labels"], names, task, "the chosen records")
-    DATASET.save(dataset, class_names=np.array(names), **arrays)
+    DATASET.save(
+        dataset,
+        class_names=np.array(names),
+        record_ids=np.array(record_ids),
+        median_beats=np.stack(median_beats),
+        **arrays,
+    )
     per_class = np.bincount(arrays["labels"], minlength=len(names))
     _write_class_counts(counts, names, per_class, class_map)
     write_table_view(counts)

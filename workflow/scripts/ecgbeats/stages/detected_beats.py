@@ -19,7 +19,7 @@ from ecgbeats.detected_beats import (
     detections_of_beats,
 )
 from ecgbeats.errors import InputError
-from ecgbeats.model import load_model, predict_proba
+from ecgbeats.model import load_model, predict_beats
 from ecgbeats.records import read_recording
 from ecgbeats.resampling import TARGET_FS
 from ecgbeats.table_views import write_table_view
@@ -52,7 +52,7 @@ def evaluate_detected_beats(
     records = data["records"][test].astype(str)
     samples, labels = data["samples"][test], data["labels"][test]
     network, _ = load_model(model, names)
-    predict = partial(predict_proba, network)
+    predict = partial(predict_beats, network)
     found_in = {Path(d).stem: Path(d) for d in detections}
     record_paths = {Path(h).stem: Path(h).with_suffix("") for h in headers}
 
@@ -83,6 +83,8 @@ def evaluate_detected_beats(
                 samples[in_record],
                 labels[in_record],
                 at_detection,
+                reference=found["reference"],
+                detected=found["detected"],
                 denoising=denoising,
                 window=window,
                 predict=predict,

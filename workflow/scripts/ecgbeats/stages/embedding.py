@@ -15,7 +15,7 @@ import numpy as np
 
 from ecgbeats import embedding
 from ecgbeats.artifacts import PREDICTIONS, load_rows_of, write_umap_table
-from ecgbeats.model import load_model
+from ecgbeats.model import dataset_inputs, load_model
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,9 @@ def embed_umap(
         dict(zip(names, kept, strict=True)),
     )
     rows = index[chosen]
-    features = embedding.extract_features(network, data["beats"][rows], layer=options.layer)
+    features = embedding.extract_features(
+        network, dataset_inputs(network.config, data, rows), layer=options.layer
+    )
     logger.info("features: %s from layer %r", features.shape, options.layer)
     points = embedding.umap_embedding(
         features,

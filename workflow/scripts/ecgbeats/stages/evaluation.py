@@ -1,4 +1,5 @@
-"""Evaluation stages: the trained model on its test part once, and the comparison with the paper.
+"""Evaluation stages: a trained model on its test part once, the comparison with the paper, and
+the summary over training seeds.
 
 Their figures are drawn by ecgbeats.stages.evaluation_figures from what these write, so that
 editing plotting code reruns no evaluation.
@@ -7,15 +8,16 @@ editing plotting code reruns no evaluation.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ecgbeats import metrics
+from ecgbeats import intervals, metrics
 from ecgbeats.artifacts import PREDICTIONS, SPLIT, load_rows_of, write_table
 from ecgbeats.errors import InputError
-from ecgbeats.model import load_model, predict_proba
+from ecgbeats.model import dataset_inputs, load_model, predict_proba
 from ecgbeats.table_views import write_table_view
 
 logger = logging.getLogger(__name__)
@@ -46,7 +48,10 @@ def evaluate_model(
 
     network, _ = load_model(model, expected_class_names=names, device=options.device)
     probabilities = predict_proba(
-        network, data["beats"][test], batch_size=options.batch_size, device=options.device
+        network,
+        dataset_inputs(network.config, data, test),
+        batch_size=options.batch_size,
+        device=options.device,
     )
     y_true = data["labels"][test].astype(np.int64)
     y_pred = probabilities.argmax(axis=1).astype(np.int64)
@@ -82,3 +87,52 @@ def compare_with_paper(
     write_table_view(comparison)
     reported = int(table.filter(like="_paper").notna().to_numpy().sum())
     logger.info("%d paper values compared; table:\n%s", reported, table.to_string(index=False))
+
+
+@dataclass(frozen=True)
+class BootstrapOptions:
+    """Replicates of the percentile bootstrap over test records, and its seed."""
+
+    replicates: int
+    seed: int
+
+
+def summarise_seeds(
+    dataset: str | Path,
+    predictions: Sequence[str | Path],
+    summary: str | Path,
+    seeds: Sequence[int],
+    bootstrap: BootstrapOptions,
+) -> None:
+    """Per-class Se, +P, F1 and overall accuracy and macro-F1 over the models of `seeds` (their
+    test predictions, one file each, in the same order): mean ± sd over seeds and 95 % bootstrap
+    intervals over the test records (ecgbeats.intervals). Writes the TSV `summary` and its view.
+    """
+    if len(predictions) != len(seeds):
+        raise InputError(f"{len(predictions)} prediction files for {len(seeds)} seeds")
+    data = None
+    confusions = []
+    index = None
+    names: list[str] = []
+    for path in predictions:
+        data, saved, names = load_rows_of(dataset, PREDICTIONS, path, ("index",), data=data)
+        if index is not None and not np.array_equal(saved["index"], index):
+            raise InputError(f"{path}: not the test beats of {predictions[0]} (rerun both)")
+        index = saved["index"]
+        _, per_record = intervals.record_confusions(
+            data["records"][index], saved["y_true"], saved["y_pred"], len(names)
+        )
+        confusions.append(per_record)
+    table = intervals.seed_summary(
+        np.stack(confusions), names, seeds, bootstrap.replicates, bootstrap.seed
+    )
+    write_table(summary, table, float_format="%.4f")
+    write_table_view(summary)
+    records = np.unique(data["records"][index]).size
+    logger.info(
+        "%d seeds, %d test records, %d bootstrap replicates:\n%s",
+        len(seeds),
+        records,
+        bootstrap.replicates,
+        table.to_string(index=False),
+    )

@@ -15,7 +15,7 @@ import numpy as np
 from ecgbeats import explanation
 from ecgbeats.artifacts import PREDICTIONS, SHAP_VALUES, SPLIT, load_rows_of
 from ecgbeats.errors import InputError
-from ecgbeats.model import load_model
+from ecgbeats.model import dataset_inputs, load_model
 
 logger = logging.getLogger(__name__)
 
@@ -45,16 +45,19 @@ def explain_shap(
 ) -> None:
     """SHAP values of the logits of the grid beats (each class's most confident correct beat,
     then the most confident mistakes) and each class's own logit on random beats of that class
-    (profiles); `r_peak` is the R peak's sample in every beat, kept for the figures."""
+    (profiles); `r_peak` is the R peak's sample in every beat, kept for the figures. With an RR
+    branch, beats, values and profiles hold the model's whole input row (the beat, then the RR
+    features named in the file's ``rr_features``)."""
     data, saved, names = load_rows_of(dataset, PREDICTIONS, predictions, ("index",))
     _, parts, _ = load_rows_of(dataset, SPLIT, split_file, ("train",), data=data)
     index, y_true, y_pred = saved["index"], saved["y_true"], saved["y_pred"]
     probabilities = saved["probabilities"]
-    beats = data["beats"]
     train = np.asarray(parts["train"], dtype=np.int64)
     if index.size == 0:
         raise InputError(f"{predictions}: no test beats to explain")
     network, _ = load_model(model, expected_class_names=names)
+    # The model's input rows: each beat, then its RR features (attributed like its samples).
+    beats = dataset_inputs(network.config, data)
     method = options.explainer
 
     positions = explanation.background_positions(train.size, options.background, options.seed)
@@ -119,4 +122,5 @@ def explain_shap(
         profile_std_beat=std_beat,
         profile_counts=counts,
         r_peak=np.asarray(r_peak, dtype=np.int64),
+        rr_features=np.asarray(network.config.rr_features, dtype=str),
     )

@@ -64,6 +64,7 @@ def plot_shap(
     names = class_names(saved)
     explainer = str(saved["explainer"])
     r_peak = int(saved["r_peak"])
+    rr_names = [str(name) for name in saved["rr_features"]]
     split_task = f"{task} classes, {split}-patient test"
     grid_figure = plots.shap_grid(
         saved["grid_beats"],
@@ -76,6 +77,7 @@ def plot_shap(
         r_peak,
         f"SHAP ({explainer}) of each class's logit, {split_task} "
         f"({saved['background_index'].size} background beats)",
+        rr_names,
     )
     plots.save(grid_figure, grid, dpi=150)
     profile_figure = plots.shap_profile(
@@ -86,6 +88,7 @@ def plot_shap(
         names,
         r_peak,
         f"Mean |SHAP| of each class's own logit over its test beats, {split_task}",
+        rr_names,
     )
     plots.save(profile_figure, profile, dpi=150)
     logger.info("wrote %s and %s", grid, profile)

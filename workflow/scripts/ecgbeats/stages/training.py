@@ -1,18 +1,26 @@
-"""Rule train_model: class balancing of the training part, then the CNN, kept at its best
-epoch on the validation part."""
+"""Rules train_model (class balancing of the training part, then the CNN of one seed, kept at its
+best epoch on the validation part) and select_model (the representative seed's model)."""
 
 from __future__ import annotations
 
 import logging
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ecgbeats.artifacts import SPLIT, load_rows_of, save_checkpoint, write_history
+from ecgbeats.artifacts import (
+    SPLIT,
+    load_checkpoint,
+    load_rows_of,
+    read_history,
+    save_checkpoint,
+    write_history,
+)
 from ecgbeats.balancing import BalanceOptions, balance
-from ecgbeats.model import CNNConfig
+from ecgbeats.model import CNNConfig, dataset_inputs
 from ecgbeats.table_views import write_table_view
 from ecgbeats.training import TrainConfig
 from ecgbeats.training import train_model as fit
@@ -39,7 +47,11 @@ def train_model(
     """
 
     data, parts, names = load_rows_of(dataset, SPLIT, split_file, ("train", "validation"))
-    beats, labels = data["beats"], data["labels"]
+    config = CNNConfig(n_classes=len(names), input_length=data["beats"].shape[1], **network)
+    # The model's input rows (each beat, relative to its record's median beat if the model says
+    # so, then its RR features): balanced and trained together.
+    beats = dataset_inputs(config, data)
+    labels = data["labels"]
     train_index, validation_index = parts["train"], parts["validation"]
     balanced = balance(
         beats[train_index],
@@ -62,7 +74,7 @@ def train_model(
         balanced.labels,
         beats[validation_index],
         labels[validation_index],
-        CNNConfig(n_classes=len(names), input_length=beats.shape[1], **network),
+        config,
         training,
         class_weights=balanced.class_weights,
     )
@@ -71,3 +83,20 @@ def train_model(
     write_table_view(history)
     logger.info("saved the model of epoch %d to %s", result.best_epoch, model)
     return result.best_epoch
+
+
+def select_model(
+    model: str | Path,
+    history: str | Path,
+    selected_model: str | Path,
+    selected_history: str | Path,
+    seed: int,
+) -> None:
+    """Copy the model and history of the representative `seed` to where the evaluation, the
+    explanations and classification read them; both are checked on the way."""
+    load_checkpoint(model)
+    read_history(history)
+    shutil.copyfile(model, selected_model)
+    shutil.copyfile(history, selected_history)
+    write_table_view(selected_history)
+    logger.info("seed %d represents the model: %s", seed, model)

@@ -1,0 +1,81 @@
+"""RR features (ecgbeats.rhythm) on rhythms whose intervals are known."""
+
+import numpy as np
+import pytest
+
+from ecgbeats.errors import InputError
+from ecgbeats.rhythm import LOCAL_INTERVALS, RR_FEATURES, rr_features, select_rr_features
+from ecgbeats.synthetic import synthesize
+
+FS = 360.0
+
+
+def column(features: np.ndarray, name: str) -> np.ndarray:
+    return features[:, RR_FEATURES.index(name)]
+
+
+def test_a_premature_beat_has_a_short_previous_and_a_long_next_interval():
+    symbols = ["N"] * 6 + ["A"] + ["N"] * 6 + ["V"] + ["N"] * 6
+    _, peaks = synthesize(symbols, seed=3)
+    features = rr_features(peaks, FS)
+    ratio_previous = column(features, "previous_to_record")
+    ratio_next = column(features, "next_to_record")
+    for premature in (6, 13):
+        assert ratio_previous[premature] < 0.8  # came early
+        assert ratio_next[premature] > 1.2  # followed by the compensatory pause
+        assert column(features, "next_to_previous")[premature] > 1.6
+        others = np.delete(np.arange(len(symbols)), [6, 7, 13, 14])
+        assert ratio_previous[premature] < ratio_previous[others].min()
+    normal = [2, 3, 9, 17]
+    np.testing.assert_allclose(ratio_previous[normal], 1.0, atol=0.1)
+
+
+def test_features_are_exact_on_a_regular_rhythm_with_one_early_beat():
+    samples = np.arange(0, 20 * 360, 360)  # 1 s intervals
+    samples[10] -= 120  # beat 10 comes 1/3 s early
+    features = rr_features(samples, FS)
+    assert features.shape == (20, len(RR_FEATURES)) and features.dtype == np.float32
+    np.testing.assert_allclose(column(features, "record"), 1.0)
+    assert column(features, "previous")[10] == pytest.approx(2 / 3)
+    assert column(features, "next")[10] == pytest.approx(4 / 3)
+    assert column(features, "next_to_previous")[10] == pytest.approx(2.0)
+    # The local mean around beat 10: five intervals before (one of them 2/3 s), five after
+    # (one of them 4/3 s): still 1 s.
+    assert column(features, "local")[10] == pytest.approx(1.0)
+    # Ends: the missing interval is the record's own rate.
+    assert column(features, "previous")[0] == pytest.approx(1.0)
+    assert column(features, "next")[-1] == pytest.approx(1.0)
+    assert np.isfinite(features).all()
+
+
+def test_local_mean_follows_a_rate_change_and_record_uses_the_median():
+    intervals = np.r_[np.full(30, 0.5), np.full(10, 1.0)]  # a fast stretch, then slower
+    samples = np.r_[0, np.cumsum(np.round(intervals * FS))].astype(np.int64)
+    features = rr_features(samples, FS)
+    assert column(features, "record")[0] == pytest.approx(0.5)
+    assert column(features, "local")[5] == pytest.approx(0.5)
+    assert column(features, "local")[-2] == pytest.approx(1.0)
+    assert column(features, "local_to_record")[-2] == pytest.approx(2.0)
+    assert LOCAL_INTERVALS == 10
+
+
+def test_gaps_are_clipped_and_short_records_still_get_features():
+    features = rr_features(np.array([0, 360, 360 + 100 * 360]), FS)  # a 100 s gap
+    assert column(features, "next")[1] == pytest.approx(3.0)
+    one = rr_features(np.array([500]), FS)
+    assert one.shape == (1, len(RR_FEATURES)) and np.isfinite(one).all()
+    assert rr_features(np.array([], dtype=np.int64), FS).shape == (0, len(RR_FEATURES))
+    with pytest.raises(InputError, match="sorted"):
+        rr_features(np.array([10, 5]), FS)
+    with pytest.raises(InputError, match="sampling rate"):
+        rr_features(np.array([10, 50]), 0.0)
+
+
+def test_select_rr_features_by_name():
+    features = rr_features(np.arange(0, 3600, 300), FS)
+    chosen = select_rr_features(features, ["next_to_record", "previous"])
+    np.testing.assert_array_equal(chosen[:, 1], column(features, "previous"))
+    with pytest.raises(InputError, match="unknown RR feature"):
+        select_rr_features(features, ["heart_rate"])
+    with pytest.raises(InputError, match="shaped"):
+        select_rr_features(features[:, :3], ["previous"])

@@ -1,0 +1,108 @@
+"""RR-interval features of each beat, relative to the patient's own rhythm.
+
+Morphology alone does not separate a premature atrial beat (S) from a normal one: both have a
+narrow QRS. What does is timing: an S beat comes early (short previous RR) and is followed by a
+compensatory pause (long next RR), relative to the patient's own rate. The inter-patient
+literature (de Chazal et al. 2004; Mondéjar-Guerra et al. 2019; Niu et al. 2020) therefore
+feeds RR intervals and their ratios to the record's rhythm beside the beat.
+
+All features come from the R-peak positions of one record (annotated or detected), computed by
+:func:`rr_features` inside ``ecgbeats.beats.beats_from_signal``: the one code path for training,
+evaluation and classification of new recordings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ecgbeats.errors import InputError
+
+#: Column order of :func:`rr_features`; the model's config names the columns it takes.
+RR_FEATURES: tuple[str, ...] = (
+    "previous",  # seconds since the previous R peak
+    "next",  # seconds to the next R peak
+    "local",  # mean RR of the LOCAL_INTERVALS intervals around the beat (seconds)
+    "record",  # the record's median RR (seconds): the patient's own rate
+    "previous_to_record",  # previous / record: < 1 for a premature beat
+    "next_to_record",  # next / record: > 1 for a compensatory pause
+    "local_to_record",  # local / record: a run of fast or slow beats
+    "previous_to_local",  # previous / local: premature relative to the current rate
+    "next_to_previous",  # next / previous: the pause after a premature beat
+)
+
+#: RR intervals averaged for the `local` feature: five before and five after the beat.
+LOCAL_INTERVALS = 10
+
+#: Intervals are clipped to this range (seconds) before use: gaps in the annotations (noise
+#: segments left unannotated, missed detections) would otherwise give pauses of minutes.
+RR_RANGE_S = (0.15, 3.0)
+
+
+def rr_features(samples: np.ndarray, fs: float) -> np.ndarray:
+    """RR features (n, len(RR_FEATURES)) float32 of the peaks at `samples` (sorted, at `fs` Hz;
+    all the record's beats, so that the intervals are the true ones).
+
+    Every beat gets every feature: the first beat's previous interval and the last beat's next
+    one are the record's median RR (ratio 1, the patient's own rate). A record of one beat gets
+    the median of the clipping range.
+    """
+    samples = np.asarray(samples, dtype=np.int64)
+    if samples.ndim != 1:
+        raise InputError(f"rr_features: R-peak positions must be 1-D, got shape {samples.shape}")
+    if not np.isfinite(fs) or fs <= 0:
+        raise InputError(f"rr_features: sampling rate must be > 0, got {fs}")
+    n = samples.size
+    if n == 0:
+        return np.zeros((0, len(RR_FEATURES)), dtype=np.float32)
+    if np.any(np.diff(samples) < 0):
+        raise InputError("rr_features: R-peak positions must be sorted")
+    gaps = np.clip(np.diff(samples) / float(fs), *RR_RANGE_S)
+    record = float(np.median(gaps)) if gaps.size else float(np.mean(RR_RANGE_S))
+    previous = np.concatenate([[record], gaps])
+    following = np.concatenate([gaps, [record]])
+    local = _centred_mean(gaps, n, record)
+    columns = {
+        "previous": previous,
+        "next": following,
+        "local": local,
+        "record": np.full(n, record),
+        "previous_to_record": previous / record,
+        "next_to_record": following / record,
+        "local_to_record": local / record,
+        "previous_to_local": previous / local,
+        "next_to_previous": following / previous,
+    }
+    return np.stack([columns[name] for name in RR_FEATURES], axis=1).astype(np.float32)
+
+
+def _centred_mean(gaps: np.ndarray, n: int, fill: float) -> np.ndarray:
+    """Per beat, the mean of up to LOCAL_INTERVALS / 2 intervals before and as many after it.
+
+    Beat i lies between interval i - 1 (its previous) and interval i (its next); beats near the
+    ends average the intervals that exist. `fill` for a record with no interval.
+    """
+    if gaps.size == 0:
+        return np.full(n, fill)
+    half = LOCAL_INTERVALS // 2
+    cumulative = np.concatenate([[0.0], np.cumsum(gaps)])
+    beat = np.arange(n)
+    first = np.clip(beat - half, 0, gaps.size)
+    last = np.clip(beat + half, 0, gaps.size)  # exclusive
+    return (cumulative[last] - cumulative[first]) / (last - first)
+
+
+def select_rr_features(features: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """The columns `names` (of RR_FEATURES) of `features` (n, len(RR_FEATURES)), in that order."""
+    features = np.asarray(features)
+    if features.ndim != 2 or features.shape[1] != len(RR_FEATURES):
+        raise InputError(
+            f"RR features must be shaped (n, {len(RR_FEATURES)}), got {features.shape}"
+        )
+    unknown = [name for name in names if name not in RR_FEATURES]
+    if unknown:
+        raise InputError(
+            f"unknown RR feature(s) {', '.join(unknown)} (known: {', '.join(RR_FEATURES)})"
+        )
+    return features[:, [RR_FEATURES.index(name) for name in names]]
