@@ -125,9 +125,11 @@ def main() -> None:
     n_batches = -(-args.samples // args.batch_size)
     total_flops = flops * args.samples / args.batch_size
     # Two epochs, the second timed: like the bare loop, it runs after warm-up allocations.
+    settings = {key: value for key, value in CONFIG["train"].items() if key != "seeds"}
     train_config = TrainConfig(
-        **CONFIG["train"]
+        **settings
         | {
+            "seed": CONFIG["train"]["seeds"][0],
             "epochs": 2,
             "batch_size": args.batch_size,
             "device": str(device),
