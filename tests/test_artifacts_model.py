@@ -295,6 +295,7 @@ def shap_arrays(grid: int = 2, profile: int = 3, k: int = 3, length: int = 300) 
         "profile_counts": np.asarray([profile, 0, 0], dtype=np.int64),
         "r_peak": np.asarray(150, dtype=np.int64),
         "rr_features": np.asarray(["previous", "next_to_record"]),
+        "beat_reference": np.asarray("none"),
     }
 
 

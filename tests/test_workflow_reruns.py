@@ -21,6 +21,8 @@ FIGURE_RULES = {
     "plot_evaluation",
     "plot_umap",
     "plot_shap",
+    "plot_noise_curve",
+    "plot_external",
 }
 
 
@@ -112,7 +114,7 @@ def test_other_split_scheme_settings_rerun_nothing(tiny_training_run: WorkflowCo
     jobs = workflow.planned_jobs(
         *TRAINING_TARGETS, configfiles=["base.yaml", "intra-settings.yaml"]
     )
-    assert jobs == {"split_dataset": 1, "train_model": 1}
+    assert jobs == {"split_dataset": 1, "train_model": 1, "select_model": 1}
 
 
 def test_identical_copy_of_the_database_reruns_only_verification(

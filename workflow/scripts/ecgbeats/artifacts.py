@@ -286,6 +286,8 @@ SHAP_VALUES = NpzFormat(
         "r_peak": Key("int", 0),
         # The model's RR inputs, after the beat's samples in beats, values and profiles.
         "rr_features": Key("str", 1),
+        # What the beat samples are relative to (ecgbeats.model.BEAT_REFERENCES).
+        "beat_reference": Key("str", 0),
     },
 )
 

@@ -374,6 +374,7 @@ def shap_grid(
     r_peak: int,
     title: str,
     rr_names: Sequence[str] = (),
+    beat_label: str = "beat",
 ) -> Figure:
     """The paper's Figure 8: one row per explained beat, one column per class output.
 
@@ -384,7 +385,8 @@ def shap_grid(
 
     With `rr_names` (a model with an RR branch), each row of `beats` and `values` ends with those
     RR inputs; a last column shows, beside the beat, their SHAP values for the predicted output
-    as bars labelled with the feature's value.
+    as bars labelled with the feature's value. `beat_label` names what the model saw (e.g. the
+    beat minus its record's median beat).
     """
     from matplotlib.cm import ScalarMappable
 
@@ -437,7 +439,7 @@ def shap_grid(
         axis.set_xticks([])
         axis.set_yticks([])
         axis.axvline(0, color="0.6", linewidth=0.5, linestyle=":")
-    axes[0, 0].set_title("beat", fontsize=9)
+    axes[0, 0].set_title(beat_label, fontsize=9)
     for j, name in enumerate(class_names):
         axes[0, j + 1].set_title(f"output {name}", fontsize=9)
     cmap, norm = _shap_colours(1.0)

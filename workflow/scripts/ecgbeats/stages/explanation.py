@@ -123,4 +123,5 @@ def explain_shap(
         profile_counts=counts,
         r_peak=np.asarray(r_peak, dtype=np.int64),
         rr_features=np.asarray(network.config.rr_features, dtype=str),
+        beat_reference=np.asarray(network.config.beat_reference),
     )

@@ -55,6 +55,10 @@ def plot_umap(
     logger.info("wrote %s (%d beats)", figure, len(points_table))
 
 
+#: The grid's first column: what the model saw, per ecgbeats.model.BEAT_REFERENCES.
+BEAT_LABELS = {"none": "beat", "record_median": "beat − record's median"}
+
+
 def plot_shap(
     values: str | Path, grid: str | Path, profile: str | Path, task: str, split: str
 ) -> None:
@@ -78,6 +82,7 @@ def plot_shap(
         f"SHAP ({explainer}) of each class's logit, {split_task} "
         f"({saved['background_index'].size} background beats)",
         rr_names,
+        BEAT_LABELS[str(saved["beat_reference"])],
     )
     plots.save(grid_figure, grid, dpi=150)
     profile_figure = plots.shap_profile(
