@@ -26,7 +26,7 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 
 from ecgbeats.artifacts import SPLIT, load_rows_of
 from ecgbeats.balancing import BalanceOptions, balance
-from ecgbeats.model import CNNConfig, model_inputs, predict_proba
+from ecgbeats.model import CNNConfig, dataset_inputs, predict_proba
 from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.training import TrainConfig, train_model
 
@@ -41,7 +41,7 @@ class Setting:
     rr_features: tuple[str, ...] = ()
     balance: str = "smote"
     batch_size: int = 1280
-    morphology: str = "beat"  # beat | record_median (the beat minus its record's median beat)
+    beat_reference: str = "none"  # ecgbeats.model.BEAT_REFERENCES
     loss: str = "cross_entropy"
     note: str = field(default="", compare=False)
 
@@ -67,16 +67,6 @@ SETTINGS: dict[str, Setting] = {
         RR_FEATURES, "class_weight", 256, "record_median", "focal", note="gamma 2"
     ),
 }
-
-
-def morphology(beats: np.ndarray, records: np.ndarray, how: str) -> np.ndarray:
-    if how == "beat":
-        return beats
-    out = beats.copy()
-    for record in np.unique(records):
-        rows = records == record
-        out[rows] -= np.median(beats[rows], axis=0)
-    return out
 
 
 def main() -> None:
@@ -110,13 +100,13 @@ def main() -> None:
             dropout=config["model"]["dropout"],
             rr_features=setting.rr_features,
             rr_hidden=config["model"]["rr_hidden"],
-            # The morphology variants are computed here, from the dataset's own beats.
-            beat_reference="none",
+            beat_reference=setting.beat_reference,
         )
-        beats = morphology(data["beats"], data["records"], setting.morphology)
-        inputs = model_inputs(network, beats, data["rr_features"], np.zeros(beats.shape[1]))
+        # Training and validation rows only: DS2's rows are never built.
+        train_inputs = dataset_inputs(network, data, train)
+        validation_inputs = dataset_inputs(network, data, validation)
         balanced = balance(
-            inputs[train],
+            train_inputs,
             labels[train],
             names,
             BalanceOptions(
@@ -138,7 +128,7 @@ def main() -> None:
         result = train_model(
             balanced.beats,
             balanced.labels,
-            inputs[validation],
+            validation_inputs,
             labels[validation],
             network,
             training,
@@ -146,14 +136,14 @@ def main() -> None:
         )
         seconds = time.perf_counter() - started
         y_true = labels[validation]
-        y_pred = predict_proba(result.model, inputs[validation]).argmax(axis=1)
+        y_pred = predict_proba(result.model, validation_inputs).argmax(axis=1)
         present = np.unique(y_true)
         row = {
             "setting": name,
             "rr_features": ",".join(setting.rr_features) or "none",
             "balance": setting.balance,
             "batch_size": setting.batch_size,
-            "morphology": setting.morphology,
+            "beat_reference": setting.beat_reference,
             "loss": setting.loss,
             "epochs": args.epochs,
             "best_epoch": result.best_epoch,

@@ -56,12 +56,13 @@ def explain_shap(
     if index.size == 0:
         raise InputError(f"{predictions}: no test beats to explain")
     network, _ = load_model(model, expected_class_names=names)
-    # The model's input rows: each beat, then its RR features (attributed like its samples).
-    beats = dataset_inputs(network.config, data)
     method = options.explainer
 
     positions = explanation.background_positions(train.size, options.background, options.seed)
     background = train[positions]
+    # The model's input rows (the beat, then its RR features, attributed like samples), built
+    # for the background and explained beats only.
+    background_inputs = dataset_inputs(network.config, data, background)
     logger.info("explainer %s, %d background beats, outputs: logits", method, background.size)
 
     # Grid: the most confident correct beat per class, then the most confident mistakes.
@@ -69,24 +70,26 @@ def explain_shap(
         y_true, y_pred, probabilities, options.misclassified
     )
     grid_rows = index[selection.positions]
+    grid_inputs = dataset_inputs(network.config, data, grid_rows)
     grid_values, expected = explanation.explain(
         network,
-        beats[background],
-        beats[grid_rows],
+        background_inputs,
+        grid_inputs,
         method=method,
         gradient_samples=options.gradient_samples,
         seed=options.seed,
     )
-    grid_logits = explanation.model_outputs(network, beats[grid_rows])
+    grid_logits = explanation.model_outputs(network, grid_inputs)
     residual = explanation.check_additivity(method, grid_values, grid_logits, expected)
 
     # Profiles: each class's own output, explained on random test beats of that class.
     profile = explanation.profile_positions(y_true, options.profile_beats, options.seed)
     profile_rows = index[profile]
+    profile_inputs = dataset_inputs(network.config, data, profile_rows)
     profile_values, _ = explanation.explain_own_class(
         network,
-        beats[background],
-        beats[profile_rows],
+        background_inputs,
+        profile_inputs,
         y_true[profile],
         method=method,
         gradient_samples=options.gradient_samples,
@@ -94,7 +97,7 @@ def explain_shap(
     )
     logger.info("profiles from %d test beats", profile.size)
     mean_abs, mean_beat, std_beat, counts = explanation.class_profiles(
-        profile_values, beats[profile_rows], y_true[profile], len(names)
+        profile_values, profile_inputs, y_true[profile], len(names)
     )
 
     confidence = probabilities[selection.positions, y_pred[selection.positions]]
@@ -111,7 +114,7 @@ def explain_shap(
         grid_y_pred=y_pred[selection.positions],
         grid_confidence=confidence.astype(np.float32),
         grid_logits=grid_logits.astype(np.float32),
-        grid_beats=beats[grid_rows],
+        grid_beats=grid_inputs,
         grid_shap=grid_values,
         additivity_residual=residual.astype(np.float32),
         profile_index=profile_rows,

@@ -48,13 +48,12 @@ def train_model(
 
     data, parts, names = load_rows_of(dataset, SPLIT, split_file, ("train", "validation"))
     config = CNNConfig(n_classes=len(names), input_length=data["beats"].shape[1], **network)
-    # The model's input rows (each beat, relative to its record's median beat if the model says
-    # so, then its RR features): balanced and trained together.
-    beats = dataset_inputs(config, data)
     labels = data["labels"]
     train_index, validation_index = parts["train"], parts["validation"]
+    # The model's input rows (each beat, relative to its record's median beat if the model says
+    # so, then its RR features), balanced and trained together; the test rows are not built.
     balanced = balance(
-        beats[train_index],
+        dataset_inputs(config, data, train_index),
         labels[train_index],
         names,
         balancing,
@@ -72,7 +71,7 @@ def train_model(
     result = fit(
         balanced.beats,
         balanced.labels,
-        beats[validation_index],
+        dataset_inputs(config, data, validation_index),
         labels[validation_index],
         config,
         training,
