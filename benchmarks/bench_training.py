@@ -2,12 +2,14 @@
 
     python benchmarks/bench_training.py [--samples 20480] [--threads 2] [--batch-size 1280]
         [--channels 16 16 32 32 64 64] [--hidden 128 64 32] [--device cpu]
+        [--precisions float32 bfloat16]
 
-Prints:
+Prints, for each precision of ``train.precision`` (measured interleaved in one run):
 * training samples/s of an epoch of ``ecgbeats.training.train_model`` (random beats; the
   second epoch, including its small validation pass);
 * achieved FLOP/s (FLOPs of one training step counted by torch's FlopCounterMode, forward and
-  backward) divided by the FLOP/s of a large float32 matmul measured in the same run;
+  backward) divided by the FLOP/s of a large float32 matmul measured in the same run (the
+  float32 peak also for bfloat16: the question is how much faster training gets on this machine);
 * epoch time of ``train_model`` divided by a bare forward/backward/step loop over pre-sliced
   in-memory tensors: the input-pipeline and bookkeeping overhead (target <= 1.1).
 """
@@ -31,14 +33,14 @@ from torch import nn  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 from ecgbeats.model import BeatCNN, CNNConfig, resolve_device  # noqa: E402
-from ecgbeats.training import TrainConfig, train_model  # noqa: E402
+from ecgbeats.training import PRECISIONS, TrainConfig, train_model  # noqa: E402
 
 # The workflow's settings (config.yaml) for whatever the command line does not set.
 CONFIG = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
 
 
 def matmul_flops(device: torch.device, size: int = 2048, seconds: float = 2.0) -> float:
-    """FLOP/s of repeated float32 (size x size) matmuls: the machine's practical peak."""
+    """FLOP/s of repeated float32 (size x size) matmuls: the machine's practical float32 peak."""
     a = torch.randn(size, size, device=device)
     b = torch.randn(size, size, device=device)
     for _ in range(2):
@@ -68,19 +70,30 @@ def step_flops(config: CNNConfig, batch: int, device: torch.device) -> int:
 
 
 def bare_epoch(
-    x: torch.Tensor, y: torch.Tensor, config: CNNConfig, batch: int, device: torch.device
+    x: torch.Tensor,
+    y: torch.Tensor,
+    config: CNNConfig,
+    batch: int,
+    device: torch.device,
+    precision: str,
 ) -> float:
-    """Seconds of one epoch of forward/backward/step over pre-sliced batches (no shuffling)."""
+    """Seconds of one epoch of forward/backward/step over pre-sliced batches (no shuffling),
+    under bfloat16 autocast when `precision` says so (as ecgbeats.training does)."""
     model = BeatCNN(config).to(device).train()
     optimiser = torch.optim.Adam(model.parameters(), lr=5e-4)
     xs = [x[i : i + batch].contiguous() for i in range(0, x.shape[0], batch)]
     ys = [y[i : i + batch].contiguous() for i in range(0, y.shape[0], batch)]
+    autocast = torch.autocast(device.type, torch.bfloat16, enabled=precision == "bfloat16")
     for xb, yb in zip(xs[:2], ys[:2], strict=True):  # warm-up
-        nn.functional.cross_entropy(model(xb), yb).backward()
+        with autocast:
+            logits = model(xb)
+        nn.functional.cross_entropy(logits.float(), yb).backward()
     sync(device)
     started = time.perf_counter()
     for xb, yb in zip(xs, ys, strict=True):
-        loss = nn.functional.cross_entropy(model(xb), yb)
+        with autocast:
+            logits = model(xb)
+        loss = nn.functional.cross_entropy(logits.float(), yb)
         optimiser.zero_grad(set_to_none=True)
         loss.backward()
         optimiser.step()
@@ -99,6 +112,7 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, nargs=3, default=None)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
     # The per-epoch BatchNorm recalibration is a forward pass over this many beats: about
     # calibration / (3 * samples) of an epoch, 1 % for the full six-class training part.
     parser.add_argument("--bn-calibration-beats", type=int, default=10240)
@@ -126,37 +140,50 @@ def main() -> None:
     total_flops = flops * args.samples / args.batch_size
     # Two epochs, the second timed: like the bare loop, it runs after warm-up allocations.
     settings = {key: value for key, value in CONFIG["train"].items() if key != "seeds"}
-    train_config = TrainConfig(
-        **settings
-        | {
-            "seed": CONFIG["train"]["seeds"][0],
-            "epochs": 2,
-            "batch_size": args.batch_size,
-            "device": str(device),
-            "bn_calibration_beats": args.bn_calibration_beats,
-        }
-    )
+    train_configs = {
+        precision: TrainConfig(
+            **settings
+            | {
+                "seed": CONFIG["train"]["seeds"][0],
+                "epochs": 2,
+                "batch_size": args.batch_size,
+                "device": str(device),
+                "bn_calibration_beats": args.bn_calibration_beats,
+                "precision": precision,
+            }
+        )
+        for precision in args.precisions
+    }
     # Interleaved repeats, best of each: on a shared machine this compares like with like.
-    peaks, bares, epochs = [], [], []
+    peaks: list[float] = []
+    bares: dict[str, list[float]] = {precision: [] for precision in args.precisions}
+    epochs: dict[str, list[float]] = {precision: [] for precision in args.precisions}
     for _ in range(args.repeats):
         peaks.append(matmul_flops(device, seconds=1.0))
-        bares.append(bare_epoch(x, y, config, args.batch_size, device))
-        result = train_model(beats, labels, val_beats, val_labels, config, train_config)
-        epochs.append(result.history[1]["seconds"])
-    peak, bare, epoch = max(peaks), min(bares), min(epochs)
+        for precision, train_config in train_configs.items():
+            bares[precision].append(bare_epoch(x, y, config, args.batch_size, device, precision))
+            result = train_model(beats, labels, val_beats, val_labels, config, train_config)
+            epochs[precision].append(result.history[1]["seconds"])
+    peak = max(peaks)
     params = sum(p.numel() for p in BeatCNN(config).parameters())
 
     print(f"device {device}, torch {torch.__version__}, threads {torch.get_num_threads()}")
+    print(f"CPU capability {torch.backends.cpu.get_cpu_capability()}")
     print(f"model channels {list(config.channels)} hidden {list(config.hidden)}: {params} params")
     print(f"samples {args.samples} in {n_batches} batches of {args.batch_size}")
-    print(f"matmul peak                     {peak / 1e9:10.1f} GFLOP/s")
+    print(f"matmul peak (float32)           {peak / 1e9:10.1f} GFLOP/s")
     print(f"FLOPs per training sample       {flops / args.batch_size / 1e6:10.2f} MFLOP")
-    print(f"training samples/s (train_model){args.samples / epoch:10.0f}")
-    print(f"training samples/s (bare loop)  {args.samples / bare:10.0f}")
-    print(f"achieved / matmul FLOP/s        {total_flops / epoch / peak:10.3f}")
     share = min(args.bn_calibration_beats, args.samples) / (3 * args.samples)
     print(f"BN calibration (estimated share){share:10.3f}")
-    print(f"epoch / bare loop time          {epoch / bare:10.3f}  (target <= 1.1)")
+    reference = min(epochs[args.precisions[0]])
+    for precision in args.precisions:
+        epoch, bare = min(epochs[precision]), min(bares[precision])
+        print(f"--- precision {precision}")
+        print(f"training samples/s (train_model){args.samples / epoch:10.0f}")
+        print(f"training samples/s (bare loop)  {args.samples / bare:10.0f}")
+        print(f"achieved / matmul FLOP/s        {total_flops / epoch / peak:10.3f}")
+        print(f"epoch / bare loop time          {epoch / bare:10.3f}  (target <= 1.1)")
+        print(f"speed-up over {args.precisions[0]:<18}{reference / epoch:10.3f}")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
+import pytest
+from test_stages_training import INTER, INTRA, write_dataset
+
+from ecgbeats.artifacts import SPLIT
+from ecgbeats.stages.splitting import split_dataset
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_benchmark(*arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *arguments],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
 
 
 def test_bench_training_runs_and_prints_its_ratios():
@@ -35,5 +53,89 @@ def test_bench_training_runs_and_prints_its_ratios():
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    for line in ("achieved / matmul FLOP/s", "epoch / bare loop time"):
+    for line in ("achieved / matmul FLOP/s", "epoch / bare loop time", "speed-up over float32"):
         assert line in result.stdout
+    assert result.stdout.count("--- precision") == 2  # float32 and bfloat16 in one run
+
+
+def test_ablation_cross_validates_over_ds1_records_without_reading_the_test_part(
+    tmp_path: Path,
+) -> None:
+    dataset = write_dataset(tmp_path / "datasets" / "aami.npz", n=600)
+    split_path = tmp_path / "inter" / "aami" / "split.npz"
+    split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTER)
+    # Test rows that point outside the dataset: the script fails if it ever reads them.
+    split = dict(SPLIT.load(split_path))
+    split["test"] = split["test"] + 10_000
+    SPLIT.save(split_path, **split)
+    out = tmp_path / "ablation.tsv"
+    common = ["--results", str(tmp_path), "--out", str(out), "--epochs", "1", "--threads", "1"]
+    result = run_benchmark(
+        "benchmarks/ablate_inter.py", *common, "--folds", "3", "--settings", "rr_all_focal"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "cv3 over DS1 records: [['101'], ['106'], ['108']]" in result.stdout
+    result = run_benchmark("benchmarks/ablate_inter.py", *common, "--settings", "paper")
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(out, sep="\t", dtype={"best_epoch": str})
+    assert table["setting"].tolist() == ["rr_all_focal", "paper"]
+    assert table["scheme"].tolist() == ["cv3", "validation"]
+    # Cross-validation scores every beat of the three DS1 records once (600 beats over six
+    # records); the validation scheme only the split's validation rows.
+    assert table["scored_beats"].tolist() == [300, split["validation"].size]
+    assert table.loc[0, "best_epoch"] == "1,1,1"
+    assert table["validation_macro_f1"].between(0, 1).all()
+    assert pd.isna(table.loc[1, "fold_macro_f1_sd"]) and table.loc[0, "fold_macro_f1_sd"] >= 0
+    assert len(str(table.loc[0, "fold_macro_f1"]).split(",")) == 3
+    failed = run_benchmark("benchmarks/ablate_inter.py", *common, "--folds", "2")
+    assert failed.returncode != 0 and "--folds must be 0 or at least 3" in failed.stderr
+
+
+def test_precision_comparison_trains_through_the_stage_and_prints_both(tmp_path: Path) -> None:
+    dataset = write_dataset(tmp_path / "datasets" / "six.npz")
+    split_dataset(dataset, tmp_path / "intra" / "six" / "split.npz", tmp_path / "c.tsv", INTRA)
+    result = run_benchmark(
+        "benchmarks/compare_precision.py",
+        "--results",
+        str(tmp_path),
+        "--epochs",
+        "1",
+        "--threads",
+        "1",
+    )
+    assert result.returncode == 0, result.stderr
+    for line in ("bfloat16: epoch speed-up over float32", "bfloat16: test macro-F1 minus"):
+        assert line in result.stdout
+
+
+def test_workflow_walltime_groups_benchmark_files_by_rule(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    try:
+        import workflow_walltime
+    finally:
+        sys.path.pop(0)
+    out = tmp_path / "benchmarks" / "out"
+    files = {
+        "data/verify_100.tsv": 1.5,
+        "data/verify_101.tsv": 2.5,
+        "training/intra/six/seeds/42/train_model.tsv": 100.0,
+        "detection/100.tsv": 0.25,
+        "walltime_overlay.tsv": 7.0,  # no rule's benchmark: ignored
+    }
+    for name, seconds in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_text(f"s\th:m:s\n{seconds}\t0:00:01\n")
+    times = workflow_walltime.rule_times(out, REPO_ROOT / "workflow" / "rules")
+    assert times.loc["verify_record", "jobs"] == 2
+    assert times.loc["verify_record", "seconds"] == 4.0
+    assert times.loc["verify_record", "longest_job_s"] == 2.5
+    assert times.loc["train_model", "seconds"] == 100.0
+    assert times.loc["detect_record", "jobs"] == 1
+    assert times.index[0] == "train_model" and times["share"].sum() == pytest.approx(1.0)
+    history = tmp_path / "results" / "intra" / "six" / "seeds" / "42" / "training_history.tsv"
+    history.parent.mkdir(parents=True)
+    history.write_text("epoch\tseconds\n1\t10\n2\t20\n")
+    epochs = workflow_walltime.epoch_seconds(tmp_path / "results")
+    assert epochs.to_dict("records") == [
+        {"model": "intra/six/seeds/42", "epochs": 2, "seconds_per_epoch": 15.0}
+    ]

@@ -45,6 +45,7 @@ TWO_EPOCHS = TrainConfig(
     bn_calibration_beats=256,
     loss="cross_entropy",
     focal_gamma=2.0,
+    precision="float32",
 )
 
 

@@ -52,6 +52,7 @@ def settings(**changes: object) -> TrainConfig:
         "device": "cpu",
         "loss": "cross_entropy",
         "focal_gamma": 2.0,
+        "precision": "float32",
     }
     return TrainConfig(**{**base, **PAPER, "bn_calibration_beats": 10240, **changes})
 
@@ -84,6 +85,25 @@ def test_history_learning_rate_and_best_epoch(caplog: pytest.LogCaptureFixture) 
     assert np.mean(predicted == y[300:]) == pytest.approx(best["validation_accuracy"])
     assert history[-1]["train_loss"] < history[0]["train_loss"]
     assert best["validation_accuracy"] > 0.8
+
+
+def test_bfloat16_training_learns_deterministically_and_keeps_float32_weights() -> None:
+    x, y = tiny_beats(400)
+    config = settings(epochs=4, learning_rate=5e-3, precision="bfloat16")
+    first = train_model(x[:300], y[:300], x[300:], y[300:], small(), config)
+    second = train_model(x[:300], y[:300], x[300:], y[300:], small(), config)
+    weights = first.model.state_dict()
+    assert all(torch.equal(weights[k], second.model.state_dict()[k]) for k in weights)
+    assert all(v.dtype in (torch.float32, torch.int64) for v in weights.values())
+    # The steps really ran in bfloat16: the same seed in float32 ends elsewhere.
+    exact = train_model(
+        x[:300], y[:300], x[300:], y[300:], small(), settings(epochs=4, learning_rate=5e-3)
+    )
+    assert not all(torch.equal(weights[k], exact.model.state_dict()[k]) for k in weights)
+    assert first.history[-1]["train_loss"] < first.history[0]["train_loss"]
+    assert max(row["validation_accuracy"] for row in first.history) > 0.8
+    with pytest.raises(InputError, match="precision must be one of float32, bfloat16, got 'fp8'"):
+        settings(precision="fp8")
 
 
 def test_batch_norm_calibration_matches_training_mode() -> None:

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 
 LOSSES = ("cross_entropy", "focal")
+#: Arithmetic of the training steps: float32, or bfloat16 autocast (weights stay float32).
+PRECISIONS = ("float32", "bfloat16")
 
 
 class FocalLoss(nn.Module):
@@ -52,7 +54,7 @@ class FocalLoss(nn.Module):
 class TrainConfig:
     """Optimisation settings: Adam, a StepLR schedule, batches, seed, device, BatchNorm
     calibration after each epoch (0 beats: none), the loss (cross_entropy or focal, with
-    focal_gamma)."""
+    focal_gamma), and the precision of the training steps (float32, or bfloat16 autocast)."""
 
     epochs: int
     batch_size: int
@@ -65,11 +67,16 @@ class TrainConfig:
     bn_calibration_beats: int
     loss: str
     focal_gamma: float
+    precision: str
 
     def __post_init__(self) -> None:
         problems = []
         if self.loss not in LOSSES:
             problems.append(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        if self.precision not in PRECISIONS:
+            problems.append(
+                f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}"
+            )
         if self.focal_gamma < 0:
             problems.append(f"focal_gamma must be >= 0, got {self.focal_gamma}")
         if self.epochs < 1:
@@ -227,6 +234,7 @@ def train_model(
         # The permutation generator lives on the CPU so CPU and CUDA runs shuffle alike.
         generator = torch.Generator().manual_seed(train_config.seed)
         n = x_train.shape[0]
+        low_precision = train_config.precision == "bfloat16"
         history: list[dict[str, float]] = []
         best_state: dict[str, torch.Tensor] | None = None
         best_key: tuple[float, float] | None = None
@@ -240,8 +248,11 @@ def train_model(
             predictions = torch.empty(n, dtype=torch.int64, device=device)
             for start in range(0, n, train_config.batch_size):
                 batch = order[start : start + train_config.batch_size]
-                logits = model(x_train[batch])
-                loss = loss_fn(logits, y_train[batch])
+                # bfloat16 autocast: convolutions and linear layers in bfloat16, the loss and
+                # the (float32) weights' updates as before.
+                with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low_precision):
+                    logits = model(x_train[batch])
+                loss = loss_fn(logits.float(), y_train[batch])
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
                 optimiser.step()
