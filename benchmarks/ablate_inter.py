@@ -81,6 +81,12 @@ SETTINGS: dict[str, Setting] = {
     "rr_ratios_record_median_focal": Setting(
         RATIOS, "class_weight", 256, "record_median", "focal", note="ratios only"
     ),
+    "rr_raw_record_median": Setting(
+        RAW, "class_weight", 256, "record_median", note="RR in seconds, no ratios"
+    ),
+    "rr_raw_record_median_focal_random": Setting(
+        RAW, "random", 1280, "record_median", "focal", note="random oversampling"
+    ),
     "rr_all_record_median_focal_random": Setting(
         RR_FEATURES, "random", 1280, "record_median", "focal", note="random oversampling"
     ),

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_training.py [--samples 20480] [--threads 2] [--batch-size 1280]
         [--channels 16 16 32 32 64 64] [--hidden 128 64 32] [--device cpu]
-        [--precisions float32 bfloat16]
+        [--precisions float32 bfloat16] [--compile]
 
 Prints, for each precision of ``train.precision`` (measured interleaved in one run):
 * training samples/s of an epoch of ``ecgbeats.training.train_model`` (random beats; the
@@ -11,7 +11,9 @@ Prints, for each precision of ``train.precision`` (measured interleaved in one r
   backward) divided by the FLOP/s of a large float32 matmul measured in the same run (the
   float32 peak also for bfloat16: the question is how much faster training gets on this machine);
 * epoch time of ``train_model`` divided by a bare forward/backward/step loop over pre-sliced
-  in-memory tensors: the input-pipeline and bookkeeping overhead (target <= 1.1).
+  in-memory tensors: the input-pipeline and bookkeeping overhead (target <= 1.1);
+* with ``--compile``: the speed of the bare loop with the model wrapped by ``torch.compile``
+  over the plain bare loop (the workflow does not compile: README "Training speed").
 """
 
 from __future__ import annotations
@@ -76,11 +78,14 @@ def bare_epoch(
     batch: int,
     device: torch.device,
     precision: str,
+    compiled: bool = False,
 ) -> float:
     """Seconds of one epoch of forward/backward/step over pre-sliced batches (no shuffling),
-    under bfloat16 autocast when `precision` says so (as ecgbeats.training does)."""
-    model = BeatCNN(config).to(device).train()
-    optimiser = torch.optim.Adam(model.parameters(), lr=5e-4)
+    under bfloat16 autocast when `precision` says so (as ecgbeats.training does); `compiled`:
+    the model wrapped by torch.compile (its compilation happens in the warm-up, untimed)."""
+    network = BeatCNN(config).to(device).train()
+    optimiser = torch.optim.Adam(network.parameters(), lr=5e-4)
+    model = torch.compile(network) if compiled else network
     xs = [x[i : i + batch].contiguous() for i in range(0, x.shape[0], batch)]
     ys = [y[i : i + batch].contiguous() for i in range(0, y.shape[0], batch)]
     autocast = torch.autocast(device.type, torch.bfloat16, enabled=precision == "bfloat16")
@@ -112,6 +117,7 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, nargs=3, default=None)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--compile", action="store_true")
     parser.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
     # The per-epoch BatchNorm recalibration is a forward pass over this many beats: about
     # calibration / (3 * samples) of an epoch, 1 % for the full six-class training part.
@@ -158,10 +164,15 @@ def main() -> None:
     peaks: list[float] = []
     bares: dict[str, list[float]] = {precision: [] for precision in args.precisions}
     epochs: dict[str, list[float]] = {precision: [] for precision in args.precisions}
+    compiled: dict[str, list[float]] = {precision: [] for precision in args.precisions}
     for _ in range(args.repeats):
         peaks.append(matmul_flops(device, seconds=1.0))
         for precision, train_config in train_configs.items():
             bares[precision].append(bare_epoch(x, y, config, args.batch_size, device, precision))
+            if args.compile:
+                compiled[precision].append(
+                    bare_epoch(x, y, config, args.batch_size, device, precision, compiled=True)
+                )
             result = train_model(beats, labels, val_beats, val_labels, config, train_config)
             epochs[precision].append(result.history[1]["seconds"])
     peak = max(peaks)
@@ -184,6 +195,10 @@ def main() -> None:
         print(f"achieved / matmul FLOP/s        {total_flops / epoch / peak:10.3f}")
         print(f"epoch / bare loop time          {epoch / bare:10.3f}  (target <= 1.1)")
         print(f"speed-up over {args.precisions[0]:<18}{reference / epoch:10.3f}")
+        if args.compile:
+            print(
+                f"torch.compile bare / bare loop  {bare / min(compiled[precision]):10.3f}  (speed)"
+            )
 
 
 if __name__ == "__main__":
