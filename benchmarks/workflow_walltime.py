@@ -29,7 +29,9 @@ PAPER_EPOCHS = 30
 
 
 def benchmark_patterns(rules_dir: Path) -> list[tuple[str, re.Pattern[str]]]:
-    """(rule, regex of its benchmark file) for every rule of the workflow's .smk files."""
+    """(rule, regex of its benchmark file) for every rule of the workflow's .smk files, the most
+    specific first. Rules without a benchmark (the cached preprocess_record: Snakemake forbids
+    one there) have none: their time is in the wall time only."""
     patterns = []
     for path in sorted(rules_dir.glob("*.smk")):
         text = path.read_text()
@@ -40,8 +42,11 @@ def benchmark_patterns(rules_dir: Path) -> list[tuple[str, re.Pattern[str]]]:
                 regex = "".join(
                     "[^/]+" if part.startswith("{") else re.escape(part) for part in parts
                 )
-                patterns.append((rule, re.compile(regex + "$")))
-    return patterns
+                literal = sum(len(part) for part in parts if not part.startswith("{"))
+                patterns.append((literal, rule, re.compile(regex + "$")))
+    # Most literal characters first: "datasets/plot_class_distribution_{task}" must win over
+    # "datasets/{task}", which matches the same file.
+    return [(rule, regex) for _, rule, regex in sorted(patterns, key=lambda p: -p[0])]
 
 
 def rule_times(benchmark_dir: Path, rules_dir: Path) -> pd.DataFrame:

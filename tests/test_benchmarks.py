@@ -120,6 +120,9 @@ def test_workflow_walltime_groups_benchmark_files_by_rule(tmp_path: Path) -> Non
         "data/verify_101.tsv": 2.5,
         "training/intra/six/seeds/42/train_model.tsv": 100.0,
         "detection/100.tsv": 0.25,
+        "detection/evaluate_detector.tsv": 3.0,  # also matches detection/{record}.tsv
+        "datasets/six.tsv": 2.0,
+        "datasets/plot_class_distribution_six.tsv": 1.0,  # also matches datasets/{task}.tsv
         "walltime_overlay.tsv": 7.0,  # no rule's benchmark: ignored
     }
     for name, seconds in files.items():
@@ -131,6 +134,9 @@ def test_workflow_walltime_groups_benchmark_files_by_rule(tmp_path: Path) -> Non
     assert times.loc["verify_record", "longest_job_s"] == 2.5
     assert times.loc["train_model", "seconds"] == 100.0
     assert times.loc["detect_record", "jobs"] == 1
+    assert times.loc["evaluate_detector", "jobs"] == 1
+    assert times.loc["build_dataset", "seconds"] == 2.0
+    assert times.loc["plot_class_distribution", "seconds"] == 1.0
     assert times.index[0] == "train_model" and times["share"].sum() == pytest.approx(1.0)
     history = tmp_path / "results" / "intra" / "six" / "seeds" / "42" / "training_history.tsv"
     history.parent.mkdir(parents=True)
