@@ -26,26 +26,15 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import torch  # noqa: E402
 import yaml  # noqa: E402
-from sklearn.metrics import f1_score  # noqa: E402
+from snakemake.utils import update_config  # noqa: E402
 
 from ecgbeats.artifacts import SPLIT, load_rows_of, read_history  # noqa: E402
 from ecgbeats.balancing import BalanceOptions  # noqa: E402
 from ecgbeats.model import dataset_inputs, load_model, predict_proba  # noqa: E402
 from ecgbeats.stages.training import train_model  # noqa: E402
-from ecgbeats.training import PRECISIONS, TrainConfig  # noqa: E402
+from ecgbeats.training import PRECISIONS, TrainConfig, macro_f1_present  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def merged(base: dict, overlay: dict) -> dict:
-    """`overlay` merged into `base` key by key (nested mappings merged, the rest replaced)."""
-    out = dict(base)
-    for key, value in overlay.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = merged(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 def main() -> None:
@@ -62,7 +51,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     for overlay in args.configfile:
-        config = merged(config, yaml.safe_load(overlay.read_text()))
+        update_config(config, yaml.safe_load(overlay.read_text()))  # as --configfile merges
     dataset = args.results / "datasets" / f"{args.task}.npz"
     split = args.results / args.split / args.task / "split.npz"
     data, parts, names = load_rows_of(dataset, SPLIT, split, ("validation", "test"))
@@ -96,9 +85,7 @@ def main() -> None:
                 y_true = data["labels"][parts[part]]
                 inputs = dataset_inputs(model.config, data, parts[part])
                 y_pred = predict_proba(model, inputs).argmax(axis=1)
-                row[f"{part}_macro_f1"] = f1_score(
-                    y_true, y_pred, labels=np.unique(y_true), average="macro"
-                )
+                row[f"{part}_macro_f1"] = macro_f1_present(y_true, y_pred)
                 row[f"{part}_accuracy"] = float(np.mean(y_true == y_pred))
             rows.append(row)
     table = pd.DataFrame(rows).set_index("precision")

@@ -138,7 +138,8 @@ def calibrate_batch_norm(model: nn.Module, beats: torch.Tensor, batch_size: int 
         m.momentum = momentum
 
 
-def _macro_f1(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+def macro_f1_present(y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    """Macro-F1 over the classes present in `y_true` (the model-selection criterion)."""
     # Averaged over the classes present in y_true: a class absent from a (record-wise)
     # validation part would otherwise count as F1 = 0 and penalise every model equally.
     return float(
@@ -168,7 +169,7 @@ def evaluate(
     y_pred = logits.argmax(dim=1).cpu().numpy()
     y_true = labels.cpu().numpy()
     n = max(1, y_true.size)
-    return total_loss / n, float((y_pred == y_true).mean()), _macro_f1(y_true, y_pred)
+    return total_loss / n, float((y_pred == y_true).mean()), macro_f1_present(y_true, y_pred)
 
 
 def _as_tensors(
@@ -271,7 +272,7 @@ def train_model(
                 "lr": lr,
                 "train_loss": float(loss_sum) / n,
                 "train_accuracy": float((y_hat == y_seen).mean()),
-                "train_macro_f1": _macro_f1(y_seen, y_hat),
+                "train_macro_f1": macro_f1_present(y_seen, y_hat),
                 "validation_loss": val_loss,
                 "validation_accuracy": val_acc,
                 "validation_macro_f1": val_f1,
