@@ -11,7 +11,10 @@ Prints, for each precision of ``train.precision`` (measured interleaved in one r
   backward) divided by the FLOP/s of a large float32 matmul measured in the same run (the
   float32 peak also for bfloat16: the question is how much faster training gets on this machine);
 * epoch time of ``train_model`` divided by a bare forward/backward/step loop over pre-sliced
-  in-memory tensors: the input-pipeline and bookkeeping overhead (target <= 1.1);
+  in-memory tensors (target <= 1.1), with the per-epoch BatchNorm recalibration at the share of
+  an epoch it has in the workflow (``train.bn_calibration_beats`` of an epoch of
+  ``--epoch-beats``: by default the six-class task's SMOTE-balanced epoch), and without it (the
+  input pipeline and bookkeeping alone);
 * with ``--compile``: the speed of the bare loop with the model wrapped by ``torch.compile``
   over the plain bare loop (the workflow does not compile: README "Training speed").
 """
@@ -119,10 +122,22 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--precisions", nargs="+", choices=PRECISIONS, default=list(PRECISIONS))
-    # The per-epoch BatchNorm recalibration is a forward pass over this many beats: about
-    # calibration / (3 * samples) of an epoch, 1 % for the full six-class training part.
-    parser.add_argument("--bn-calibration-beats", type=int, default=10240)
+    # The per-epoch BatchNorm recalibration is a forward pass over a fixed number of beats
+    # (train.bn_calibration_beats), so its share of an epoch depends on the epoch's size: it is
+    # scaled to the share it has in an epoch of --epoch-beats (283,560: the six-class task's
+    # SMOTE-balanced training part of the full MIT-BIH; the ten-class one is 472,590).
+    parser.add_argument("--epoch-beats", type=int, default=283560)
+    parser.add_argument(
+        "--bn-calibration-beats",
+        type=int,
+        default=None,
+        help="beats of the per-epoch BatchNorm recalibration (default: scaled, see above)",
+    )
     args = parser.parse_args()
+    if args.bn_calibration_beats is None:
+        args.bn_calibration_beats = round(
+            CONFIG["train"]["bn_calibration_beats"] * args.samples / args.epoch_beats
+        )
 
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
@@ -147,34 +162,36 @@ def main() -> None:
     # Two epochs, the second timed: like the bare loop, it runs after warm-up allocations.
     settings = {key: value for key, value in CONFIG["train"].items() if key != "seeds"}
     train_configs = {
-        precision: TrainConfig(
+        (precision, calibration): TrainConfig(
             **settings
             | {
                 "seed": CONFIG["train"]["seeds"][0],
                 "epochs": 2,
                 "batch_size": args.batch_size,
                 "device": str(device),
-                "bn_calibration_beats": args.bn_calibration_beats,
+                "bn_calibration_beats": calibration,
                 "precision": precision,
             }
         )
         for precision in args.precisions
+        for calibration in (args.bn_calibration_beats, 0)
     }
     # Interleaved repeats, best of each: on a shared machine this compares like with like.
     peaks: list[float] = []
     bares: dict[str, list[float]] = {precision: [] for precision in args.precisions}
-    epochs: dict[str, list[float]] = {precision: [] for precision in args.precisions}
+    epochs: dict[tuple[str, int], list[float]] = {key: [] for key in train_configs}
     compiled: dict[str, list[float]] = {precision: [] for precision in args.precisions}
     for _ in range(args.repeats):
         peaks.append(matmul_flops(device, seconds=1.0))
-        for precision, train_config in train_configs.items():
+        for precision in args.precisions:
             bares[precision].append(bare_epoch(x, y, config, args.batch_size, device, precision))
             if args.compile:
                 compiled[precision].append(
                     bare_epoch(x, y, config, args.batch_size, device, precision, compiled=True)
                 )
-            result = train_model(beats, labels, val_beats, val_labels, config, train_config)
-            epochs[precision].append(result.history[1]["seconds"])
+            for key in ((precision, args.bn_calibration_beats), (precision, 0)):
+                run = train_model(beats, labels, val_beats, val_labels, config, train_configs[key])
+                epochs[key].append(run.history[1]["seconds"])
     peak = max(peaks)
     params = sum(p.numel() for p in BeatCNN(config).parameters())
 
@@ -184,16 +201,20 @@ def main() -> None:
     print(f"samples {args.samples} in {n_batches} batches of {args.batch_size}")
     print(f"matmul peak (float32)           {peak / 1e9:10.1f} GFLOP/s")
     print(f"FLOPs per training sample       {flops / args.batch_size / 1e6:10.2f} MFLOP")
-    share = min(args.bn_calibration_beats, args.samples) / (3 * args.samples)
-    print(f"BN calibration (estimated share){share:10.3f}")
-    reference = min(epochs[args.precisions[0]])
+    print(
+        f"BN calibration beats per epoch  {args.bn_calibration_beats:10d}  "
+        f"(train.bn_calibration_beats at an epoch of {args.epoch_beats} beats)"
+    )
+    reference = min(epochs[(args.precisions[0], args.bn_calibration_beats)])
     for precision in args.precisions:
-        epoch, bare = min(epochs[precision]), min(bares[precision])
+        epoch = min(epochs[(precision, args.bn_calibration_beats)])
+        uncalibrated, bare = min(epochs[(precision, 0)]), min(bares[precision])
         print(f"--- precision {precision}")
         print(f"training samples/s (train_model){args.samples / epoch:10.0f}")
         print(f"training samples/s (bare loop)  {args.samples / bare:10.0f}")
         print(f"achieved / matmul FLOP/s        {total_flops / epoch / peak:10.3f}")
         print(f"epoch / bare loop time          {epoch / bare:10.3f}  (target <= 1.1)")
+        print(f"  without BN calibration        {uncalibrated / bare:10.3f}")
         print(f"speed-up over {args.precisions[0]:<18}{reference / epoch:10.3f}")
         if args.compile:
             print(

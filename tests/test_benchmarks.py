@@ -12,6 +12,7 @@ import pytest
 from test_stages_training import INTER, INTRA, write_dataset
 
 from ecgbeats.artifacts import SPLIT
+from ecgbeats.model import INFERENCE_BATCH
 from ecgbeats.stages.splitting import split_dataset
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -53,9 +54,33 @@ def test_bench_training_runs_and_prints_its_ratios():
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    for line in ("achieved / matmul FLOP/s", "epoch / bare loop time", "speed-up over float32"):
+    for line in (
+        "achieved / matmul FLOP/s",
+        "epoch / bare loop time",
+        "without BN calibration",
+        "speed-up over float32",
+    ):
         assert line in result.stdout
     assert result.stdout.count("--- precision") == 2  # float32 and bfloat16 in one run
+
+
+def test_bench_inference_rates_every_batch_size_against_the_library_default():
+    result = run_benchmark(
+        "benchmarks/bench_inference.py",
+        "--beats",
+        "300",
+        "--repeats",
+        "1",
+        "--batch-sizes",
+        "7",
+        "600",
+    )
+    assert result.returncode == 0, result.stderr
+    rows = [line.split() for line in result.stdout.splitlines() if line[:10].strip().isdigit()]
+    sizes = [int(row[0]) for row in rows]
+    # The asked sizes and the library's own, which rates 1.000 against itself.
+    assert sizes == sorted({7, 600, INFERENCE_BATCH})
+    assert [row[2] for row in rows if int(row[0]) == INFERENCE_BATCH] == ["1.000"]
 
 
 def test_ablation_cross_validates_over_ds1_records_without_reading_the_test_part(

@@ -17,7 +17,7 @@ import torch
 
 from ecgbeats.artifacts import UMAP_COLUMNS
 from ecgbeats.errors import InputError
-from ecgbeats.model import batched_outputs
+from ecgbeats.model import INFERENCE_BATCH, batched_outputs
 
 LAYERS = ("hidden", "logits")
 
@@ -68,7 +68,7 @@ def extract_features(
     model: torch.nn.Module,
     beats: np.ndarray,
     layer: str = "hidden",
-    batch_size: int = 4096,
+    batch_size: int = INFERENCE_BATCH,
     device: str | torch.device = "cpu",
 ) -> np.ndarray:
     """Activations (n, d) float32 of the input rows `beats` (n, W; ecgbeats.model.model_inputs)

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 
 from ecgbeats.errors import InputError
-from ecgbeats.model import batched_outputs
+from ecgbeats.model import INFERENCE_BATCH, batched_outputs
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,9 @@ def _as_input(beats: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(beats))[:, None, :]
 
 
-def model_outputs(model: nn.Module, beats: np.ndarray, batch_size: int = 4096) -> np.ndarray:
+def model_outputs(
+    model: nn.Module, beats: np.ndarray, batch_size: int = INFERENCE_BATCH
+) -> np.ndarray:
     """Logits (n, k) float64 of `beats` (n, L) in evaluation mode (on the CPU)."""
     beats = np.asarray(beats, dtype=np.float32)
     if beats.ndim != 2:

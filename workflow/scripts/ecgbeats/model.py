@@ -46,6 +46,11 @@ from ecgbeats.rhythm import RR_FEATURES, select_rr_features
 #: What each beat is taken relative to before the network sees it.
 BEAT_REFERENCES = ("none", "record_median")
 
+#: Beats per forward pass of every batched inference (:func:`batched_outputs`' callers). On the
+#: CPU a batch's activations then stay in cache: benchmarks/bench_inference.py measured 4.1x the
+#: beats/s of batches of 4096 (one thread, AVX-512), 1.8x with two threads.
+INFERENCE_BATCH = 256
+
 
 @dataclass(frozen=True)
 class CNNConfig:
@@ -298,7 +303,7 @@ def _probabilities(model: nn.Module, batch: torch.Tensor) -> torch.Tensor:
 def predict_proba(
     model: BeatCNN,
     beats: np.ndarray,
-    batch_size: int = 4096,
+    batch_size: int = INFERENCE_BATCH,
     device: str | torch.device = "cpu",
 ) -> np.ndarray:
     """Softmax class probabilities (n, k) float32 of the input rows `beats` (n, W; see
@@ -320,7 +325,7 @@ def predict_beats(
     beats: np.ndarray,
     rr_features: np.ndarray,
     median_beat: np.ndarray,
-    batch_size: int = 4096,
+    batch_size: int = INFERENCE_BATCH,
     device: str | torch.device = "cpu",
 ) -> np.ndarray:
     """:func:`predict_proba` of one recording's beats (n, L) with their RR features (n,

@@ -21,7 +21,7 @@ from sklearn.metrics import f1_score
 from torch import nn
 
 from ecgbeats.errors import InputError
-from ecgbeats.model import BeatCNN, CNNConfig, batched_outputs, resolve_device
+from ecgbeats.model import INFERENCE_BATCH, BeatCNN, CNNConfig, batched_outputs, resolve_device
 
 logger = logging.getLogger(__name__)
 
@@ -151,7 +151,7 @@ def evaluate(
     model: nn.Module,
     beats: torch.Tensor,
     labels: torch.Tensor,
-    batch_size: int = 4096,
+    batch_size: int = INFERENCE_BATCH,
 ) -> tuple[float, float, float]:
     """Mean unweighted cross-entropy, accuracy and macro-F1 of `model` in evaluation mode."""
     logits = torch.from_numpy(batched_outputs(model, beats, batch_size, beats.device))
