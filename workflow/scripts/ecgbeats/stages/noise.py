@@ -2,9 +2,10 @@
 
 Every record with test beats is read as for training, noise of each source is added to its lead
 at each SNR (ecgbeats.noise: the stress-test database's definition), and its beats are cut and
-classified again through the one code path of whole recordings (ecgbeats.scoring), at the
-annotated positions; only the test beats are scored. The clean condition (no noise, SNR
-``inf``) runs the same path, so it reproduces the test metrics. The figure (rule
+classified again by the functions that score whole recordings (ecgbeats.scoring: beats placed
+and cut by ecgbeats.inference.record_beats, classified by ecgbeats.model.predict_beats), at the
+annotated positions; only the test beats are classified and scored. The clean condition (no
+noise, SNR ``inf``) runs the same path, so it reproduces the test metrics. The figure (rule
 plot_noise_curve) is in ecgbeats.stages.noise_figures.
 """
 
@@ -23,7 +24,8 @@ from ecgbeats.artifacts import SPLIT, load_rows_of, write_table
 from ecgbeats.beats import BeatOptions
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
-from ecgbeats.model import load_model
+from ecgbeats.inference import record_beats
+from ecgbeats.model import load_model, predict_beats
 from ecgbeats.noise import (
     fitted,
     generate_noise,
@@ -34,7 +36,6 @@ from ecgbeats.noise import (
 )
 from ecgbeats.records import read_annotations_of, read_recording
 from ecgbeats.resampling import TARGET_FS
-from ecgbeats.scoring import score_recording
 from ecgbeats.table_views import write_table_view
 
 logger = logging.getLogger(__name__)
@@ -127,12 +128,16 @@ def noise_stress(
                 else:
                     noise = generate_noise(source, recording.signal.size, TARGET_FS, rng)
             noisy = noisy_recording(recording, noise, peaks, snr)
-            found, (probabilities,) = score_recording(
-                noisy, peaks, [network], denoising=denoising, window=window
-            )
-            if rows is None:
+            found = record_beats(noisy, peaks, denoising=denoising, window=window)
+            if rows is None:  # the annotated beats, hence the rows, are the same every time
                 rows = _test_rows(found.target_samples, wanted[order], record)
-            scores[(source, snr)].append(probabilities[rows])
+            # Only the test beats are classified (a third of them in the intra split); the RR
+            # features and the median beat come from all of the record's beats, as in scoring.
+            scores[(source, snr)].append(
+                predict_beats(
+                    network, found.beats[rows], found.rr_features[rows], found.median_beat
+                )
+            )
         logger.info(
             "record %s: %d test beats under %d conditions", record, order.size, len(conditions)
         )
