@@ -1,8 +1,9 @@
 """Training speed of the beat CNN on this machine, printed as rates and ratios (not a test).
 
     python benchmarks/bench_training.py [--samples 20480] [--threads 2] [--batch-size 1280]
-        [--channels 16 16 32 32 64 64] [--hidden 128 64 32] [--device cpu]
-        [--precisions float32 bfloat16] [--compile]
+        [--channels 16 16 32 32 64 64] [--hidden 128 64 32] [--device cpu] [--repeats 3]
+        [--precisions float32 bfloat16] [--compile] [--epoch-beats 283560]
+        [--bn-calibration-beats N]
 
 Prints, for each precision of ``train.precision`` (measured interleaved in one run):
 * training samples/s of an epoch of ``ecgbeats.training.train_model`` (random beats; the
@@ -14,7 +15,7 @@ Prints, for each precision of ``train.precision`` (measured interleaved in one r
   in-memory tensors (target <= 1.1), with the per-epoch BatchNorm recalibration at the share of
   an epoch it has in the workflow (``train.bn_calibration_beats`` of an epoch of
   ``--epoch-beats``: by default the six-class task's SMOTE-balanced epoch), and without it (the
-  input pipeline and bookkeeping alone);
+  input pipeline, bookkeeping and the small validation pass);
 * with ``--compile``: the speed of the bare loop with the model wrapped by ``torch.compile``
   over the plain bare loop (the workflow does not compile: README "Training speed").
 """
@@ -134,7 +135,8 @@ def main() -> None:
         help="beats of the per-epoch BatchNorm recalibration (default: scaled, see above)",
     )
     args = parser.parse_args()
-    if args.bn_calibration_beats is None:
+    scaling = args.bn_calibration_beats is None
+    if scaling:
         args.bn_calibration_beats = round(
             CONFIG["train"]["bn_calibration_beats"] * args.samples / args.epoch_beats
         )
@@ -201,10 +203,9 @@ def main() -> None:
     print(f"samples {args.samples} in {n_batches} batches of {args.batch_size}")
     print(f"matmul peak (float32)           {peak / 1e9:10.1f} GFLOP/s")
     print(f"FLOPs per training sample       {flops / args.batch_size / 1e6:10.2f} MFLOP")
-    print(
-        f"BN calibration beats per epoch  {args.bn_calibration_beats:10d}  "
-        f"(train.bn_calibration_beats at an epoch of {args.epoch_beats} beats)"
-    )
+    scaled = f"  (train.bn_calibration_beats at an epoch of {args.epoch_beats} beats)"
+    scaled = scaled if scaling else ""
+    print(f"BN calibration beats per epoch  {args.bn_calibration_beats:10d}{scaled}")
     reference = min(epochs[(args.precisions[0], args.bn_calibration_beats)])
     for precision in args.precisions:
         epoch = min(epochs[(precision, args.bn_calibration_beats)])

@@ -44,8 +44,10 @@ def test_bench_training_runs_and_prints_its_ratios():
             "1",
             "--threads",
             "1",
-            "--bn-calibration-beats",
-            "64",
+            # config.yaml's 10,240 calibration beats are 10 % of an epoch of 102,400 beats, hence
+            # 26 of these 256 samples.
+            "--epoch-beats",
+            "102400",
         ],
         cwd=REPO_ROOT,
         capture_output=True,
@@ -62,6 +64,9 @@ def test_bench_training_runs_and_prints_its_ratios():
     ):
         assert line in result.stdout
     assert result.stdout.count("--- precision") == 2  # float32 and bfloat16 in one run
+    assert (
+        "BN calibration beats per epoch          26  (train.bn_calibration_beats" in result.stdout
+    )
 
 
 def test_bench_inference_rates_every_batch_size_against_the_library_default():

@@ -1,5 +1,6 @@
-"""From a recording to class probabilities per beat: the one code path of every stage that
-classifies whole recordings (new recordings, external databases, the noise stress test).
+"""From a recording to class probabilities per beat: the one code path of the stages that
+classify whole recordings (new recordings, external databases); the noise stress test calls its
+two functions itself, to classify only the test beats.
 
 The beats are placed and cut by :func:`ecgbeats.inference.record_beats` (the training's
 denoising, window and RR features) and each model takes them as it was trained to
