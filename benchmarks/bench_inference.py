@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import yaml
+from snakemake.utils import update_config
 
 from ecgbeats.model import INFERENCE_BATCH, BeatCNN, CNNConfig, predict_proba, resolve_device
 
@@ -39,10 +40,10 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     device = resolve_device(args.device)
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
-    inter = yaml.safe_load((ROOT / "config" / "inter_patient.yaml").read_text())
-    shape = {**config["model"], **inter["model"]}
+    # As --configfile merges the overlay.
+    update_config(config, yaml.safe_load((ROOT / "config" / "inter_patient.yaml").read_text()))
     window = config["beats"]["before"] + config["beats"]["after"]
-    network = BeatCNN(CNNConfig(n_classes=4, input_length=window, **shape)).eval()
+    network = BeatCNN(CNNConfig(n_classes=4, input_length=window, **config["model"])).eval()
     rng = np.random.default_rng(0)
     beats = rng.standard_normal((args.beats, network.config.input_width), dtype=np.float32)
     sizes = sorted(set(args.batch_sizes) | {INFERENCE_BATCH})

@@ -163,6 +163,7 @@ def main() -> None:
     total_flops = flops * args.samples / args.batch_size
     # Two epochs, the second timed: like the bare loop, it runs after warm-up allocations.
     settings = {key: value for key, value in CONFIG["train"].items() if key != "seeds"}
+    calibrations = (args.bn_calibration_beats, 0)  # as in the workflow, and none
     train_configs = {
         (precision, calibration): TrainConfig(
             **settings
@@ -176,7 +177,7 @@ def main() -> None:
             }
         )
         for precision in args.precisions
-        for calibration in (args.bn_calibration_beats, 0)
+        for calibration in calibrations
     }
     # Interleaved repeats, best of each: on a shared machine this compares like with like.
     peaks: list[float] = []
@@ -191,7 +192,8 @@ def main() -> None:
                 compiled[precision].append(
                     bare_epoch(x, y, config, args.batch_size, device, precision, compiled=True)
                 )
-            for key in ((precision, args.bn_calibration_beats), (precision, 0)):
+            for calibration in calibrations:
+                key = (precision, calibration)
                 run = train_model(beats, labels, val_beats, val_labels, config, train_configs[key])
                 epochs[key].append(run.history[1]["seconds"])
     peak = max(peaks)

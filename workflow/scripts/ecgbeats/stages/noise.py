@@ -2,9 +2,9 @@
 
 Every record with test beats is read as for training, noise of each source is added to its lead
 at each SNR (ecgbeats.noise: the stress-test database's definition), and its beats are cut and
-classified again by the functions that score whole recordings (ecgbeats.scoring: beats placed
-and cut by ecgbeats.inference.record_beats, classified by ecgbeats.model.predict_beats), at the
-annotated positions; only the test beats are classified and scored. The clean condition (no
+classified again through the one code path of whole recordings (ecgbeats.scoring), at the
+annotated positions; only the test beats are classified (their RR features and median beat
+still come from all of the record's beats) and scored. The clean condition (no
 noise, SNR ``inf``) runs the same path, so it reproduces the test metrics. The figure (rule
 plot_noise_curve) is in ecgbeats.stages.noise_figures.
 """
@@ -24,8 +24,7 @@ from ecgbeats.artifacts import SPLIT, load_rows_of, write_table
 from ecgbeats.beats import BeatOptions
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
-from ecgbeats.inference import record_beats
-from ecgbeats.model import load_model, predict_beats
+from ecgbeats.model import load_model
 from ecgbeats.noise import (
     fitted,
     generate_noise,
@@ -36,6 +35,7 @@ from ecgbeats.noise import (
 )
 from ecgbeats.records import read_annotations_of, read_recording
 from ecgbeats.resampling import TARGET_FS
+from ecgbeats.scoring import score_recording
 from ecgbeats.table_views import write_table_view
 
 logger = logging.getLogger(__name__)
@@ -52,18 +52,6 @@ class NoiseOptions:
     snr_db: Sequence[float]
     sources: Sequence[str]
     seed: int
-
-
-def _test_rows(found_samples: np.ndarray, wanted: np.ndarray, record: str) -> np.ndarray:
-    """Positions in `found_samples` (sorted) of the test beats at `wanted`."""
-    position = np.searchsorted(found_samples, wanted)
-    inside = position < found_samples.size
-    if not inside.all() or not np.array_equal(found_samples[position], wanted):
-        raise InputError(
-            f"record {record}: test beats of the dataset are not among its annotated beats "
-            "(the dataset and the record are out of date with each other; rerun the workflow)"
-        )
-    return position
 
 
 def noise_stress(
@@ -117,7 +105,6 @@ def noise_stress(
         path = record_paths[record]
         recording = read_recording(path, leads, target_fs=TARGET_FS)
         peaks, _ = read_annotations_of(recording, path, "atr")
-        rows = None
         for source, snr in conditions:
             noise = np.zeros(recording.signal.size)
             if source != CLEAN:
@@ -128,16 +115,11 @@ def noise_stress(
                 else:
                     noise = generate_noise(source, recording.signal.size, TARGET_FS, rng)
             noisy = noisy_recording(recording, noise, peaks, snr)
-            found = record_beats(noisy, peaks, denoising=denoising, window=window)
-            if rows is None:  # the annotated beats, hence the rows, are the same every time
-                rows = _test_rows(found.target_samples, wanted[order], record)
-            # Only the test beats are classified (a third of them in the intra split); the RR
-            # features and the median beat come from all of the record's beats, as in scoring.
-            scores[(source, snr)].append(
-                predict_beats(
-                    network, found.beats[rows], found.rr_features[rows], found.median_beat
-                )
+            # Only the test beats are classified (a third of the beats in the intra split).
+            _, (probabilities,) = score_recording(
+                noisy, peaks, [network], denoising=denoising, window=window, only_at=wanted[order]
             )
+            scores[(source, snr)].append(probabilities)
         logger.info(
             "record %s: %d test beats under %d conditions", record, order.size, len(conditions)
         )
