@@ -11,11 +11,16 @@ results/inter/aami/split.npz`` first). Two schemes:
   workflow's model selection), and the scores pool every DS1 beat, each predicted once by a model
   that never saw its record.
 
+With ``--offsets`` every model also decides through per-class offsets on its log-probabilities,
+fitted on its selection part (ecgbeats.training.fit_logit_offsets): a second row per setting,
+named ``SETTING+offsets``, from the same models. The two-lead settings read the second lead of
+each DS1 record from ``--data-dir`` (the workflow's beats are one lead).
+
 DS2 (the test part) is never loaded: nothing here can be chosen by looking at it. Each finished
 setting is appended to the output TSV at once, so an interrupted run keeps what it measured.
 
     python benchmarks/ablate_inter.py --out results/inter/aami/ablation.tsv [--folds 5]
-        [--settings A B] [--epochs 8] [--threads 2]
+        [--settings A B] [--epochs 8] [--threads 2] [--seed 42] [--offsets] [--data-dir DIR]
 """
 
 from __future__ import annotations
@@ -34,13 +39,23 @@ from sklearn.metrics import f1_score, precision_score, recall_score
 
 from ecgbeats.artifacts import SPLIT, load_rows_of
 from ecgbeats.balancing import BalanceOptions, balance
+from ecgbeats.beats import BeatOptions, beats_from_signal
+from ecgbeats.denoising import DenoisingOptions
+from ecgbeats.errors import InputError
 from ecgbeats.model import CNNConfig, dataset_inputs, predict_proba
+from ecgbeats.records import read_annotations_of, read_header, read_recording
+from ecgbeats.resampling import TARGET_FS
 from ecgbeats.rhythm import RR_FEATURES
-from ecgbeats.training import TrainConfig, macro_f1_present, train_model
+from ecgbeats.training import TrainConfig, fit_logit_offsets, macro_f1_present, train_model
 
 ROOT = Path(__file__).resolve().parents[1]
-RATIOS = tuple(name for name in RR_FEATURES if "_to_" in name)
-RAW = tuple(name for name in RR_FEATURES if "_to_" not in name)
+#: The nine features measured first ("all"); the longer context came later.
+CONTEXT = ("previous_2", "next_2", "local_irregularity")
+NINE = tuple(name for name in RR_FEATURES if name not in CONTEXT)
+RATIOS = tuple(name for name in NINE if "_to_" in name)
+RAW = tuple(name for name in NINE if "_to_" not in name)
+#: Decision offsets tried per class by --offsets (log-probability units).
+OFFSET_GRID = tuple(np.round(np.arange(-4.0, 4.01, 0.25), 2))
 
 
 @dataclass(frozen=True)
@@ -52,28 +67,29 @@ class Setting:
     batch_size: int = 1280
     beat_reference: str = "none"  # ecgbeats.model.BEAT_REFERENCES
     loss: str = "cross_entropy"
+    leads: int = 1  # 2: the record's second lead as a second input channel
     note: str = field(default="", compare=False)
 
 
 SETTINGS: dict[str, Setting] = {
     "paper": Setting(note="the paper's CNN and SMOTE, no RR features"),
     "class_weight": Setting(balance="class_weight", batch_size=256, note="no RR"),
-    "rr_all": Setting(RR_FEATURES, "class_weight", 256),
+    "rr_all": Setting(NINE, "class_weight", 256),
     "rr_ratios": Setting(RATIOS, "class_weight", 256, note="ratios to the patient's rhythm"),
-    "rr_all_none": Setting(RR_FEATURES, "none", 256),
-    "rr_all_random": Setting(RR_FEATURES, "random", 1280),
-    "rr_all_smote": Setting(RR_FEATURES, "smote", 1280),
-    "rr_all_batch1280": Setting(RR_FEATURES, "class_weight", 1280),
-    "rr_all_focal": Setting(RR_FEATURES, "class_weight", 256, loss="focal", note="gamma 2"),
-    "rr_all_focal_unweighted": Setting(RR_FEATURES, "none", 256, loss="focal", note="gamma 2"),
+    "rr_all_none": Setting(NINE, "none", 256),
+    "rr_all_random": Setting(NINE, "random", 1280),
+    "rr_all_smote": Setting(NINE, "smote", 1280),
+    "rr_all_batch1280": Setting(NINE, "class_weight", 1280),
+    "rr_all_focal": Setting(NINE, "class_weight", 256, loss="focal", note="gamma 2"),
+    "rr_all_focal_unweighted": Setting(NINE, "none", 256, loss="focal", note="gamma 2"),
     "rr_all_record_median": Setting(
-        RR_FEATURES, "class_weight", 256, "record_median", note="beat minus its record's median"
+        NINE, "class_weight", 256, "record_median", note="beat minus its record's median"
     ),
     "record_median": Setting(
         (), "class_weight", 256, "record_median", note="no RR; beat minus its record's median"
     ),
     "rr_all_record_median_focal": Setting(
-        RR_FEATURES, "class_weight", 256, "record_median", "focal", note="gamma 2"
+        NINE, "class_weight", 256, "record_median", "focal", note="gamma 2"
     ),
     "rr_raw_record_median_focal": Setting(
         RAW, "class_weight", 256, "record_median", "focal", note="RR in seconds, no ratios"
@@ -88,10 +104,65 @@ SETTINGS: dict[str, Setting] = {
         RAW, "random", 1280, "record_median", "focal", note="random oversampling"
     ),
     "rr_all_record_median_focal_random": Setting(
-        RR_FEATURES, "random", 1280, "record_median", "focal", note="random oversampling"
+        NINE, "random", 1280, "record_median", "focal", note="random oversampling"
     ),
     "record_median_focal": Setting((), "class_weight", 256, "record_median", "focal", note="no RR"),
+    "rr_context_record_median_focal": Setting(
+        RAW + CONTEXT, "class_weight", 256, "record_median", "focal", note="longer RR context"
+    ),
+    "rr_raw_record_median_focal_two_leads": Setting(
+        RAW, "class_weight", 256, "record_median", "focal", 2, note="second lead as a channel"
+    ),
+    "rr_all_record_median_two_leads": Setting(
+        NINE, "class_weight", 256, "record_median", leads=2, note="second lead as a channel"
+    ),
 }
+
+#: The second lead: the first of these that the record has besides its first lead (MIT-BIH: V1
+#: in most records, V5 in 114, V4 in 124, V2 in 103 and 117, V5 in 100 and 123).
+SECOND_LEADS = ("V1", "V2", "V3", "V4", "V5", "V6", "MLII")
+
+
+def with_second_lead(data: dict[str, np.ndarray], data_dir: Path, config: dict) -> dict:
+    """`data` whose beats and median beats are followed, row by row, by the same beats cut from
+    the record's second lead (denoised, segmented and normalised as the first, at the same
+    annotated R peaks), so a model with ``leads=2`` takes them as a second channel."""
+    records = data["records"].astype(str)
+    present = set(records)
+    second = np.zeros_like(data["beats"])
+    medians = np.zeros_like(data["median_beats"])
+    for i, record in enumerate(data["record_ids"].astype(str)):
+        if record not in present:
+            continue  # DS2: its records are not even read
+        path = data_dir / record
+        first = read_recording(path, config["leads"], target_fs=TARGET_FS)
+        names = read_header(path).sig_name
+        preferred = [lead for lead in SECOND_LEADS if lead != first.lead and lead in names]
+        if not preferred:
+            raise InputError(f"record {record}: no second lead among {names}")
+        recording = read_recording(path, preferred[:1], target_fs=TARGET_FS)
+        samples, _ = read_annotations_of(recording, path, "atr")
+        beat_set = beats_from_signal(
+            recording.signal,
+            recording.fs,
+            samples,
+            denoising=DenoisingOptions(**config["denoise"]),
+            window=BeatOptions(**config["beats"]),
+        )
+        rows = np.flatnonzero(records == record)
+        found = np.searchsorted(beat_set.samples, data["samples"][rows])
+        if np.any(
+            beat_set.samples[np.minimum(found, beat_set.samples.size - 1)] != data["samples"][rows]
+        ):
+            raise InputError(f"record {record}: dataset beats missing from its second lead")
+        second[rows] = beat_set.beats[found]
+        medians[i] = beat_set.median_beat
+        print(f"record {record}: second lead {recording.lead}", flush=True)
+    return {
+        **data,
+        "beats": np.hstack([data["beats"], second]),
+        "median_beats": np.hstack([data["median_beats"], medians]),
+    }
 
 
 def ds1_folds(records: np.ndarray, labels: np.ndarray, names: list[str], k: int) -> list[list[str]]:
@@ -122,14 +193,18 @@ def train_and_predict(
     config: dict,
     epochs: int,
     seed: int,
-) -> tuple[np.ndarray, int, int, float]:
+    offsets: bool,
+) -> tuple[dict[str, np.ndarray], int, int, float]:
     """Train the setting's model on rows["train"], keep the epoch best on rows["validation"]
-    (the workflow's model selection) and predict rows["score"].
-    Returns (predicted labels, best epoch, training beats after balancing, seconds)."""
+    (the workflow's model selection) and predict rows["score"]; with `offsets`, through
+    per-class decision offsets fitted on rows["validation"] (ecgbeats.training.fit_logit_offsets).
+    Returns (predicted labels by variant: "" plain, "+offsets" with the offsets; best epoch,
+    training beats after balancing, seconds)."""
     labels = data["labels"]
     network = CNNConfig(
         n_classes=len(names),
-        input_length=data["beats"].shape[1],
+        input_length=data["beats"].shape[1] // setting.leads,
+        leads=setting.leads,
         channels=config["model"]["channels"],
         hidden=config["model"]["hidden"],
         kernel_size=config["model"]["kernel_size"],
@@ -168,7 +243,17 @@ def train_and_predict(
     )
     seconds = time.perf_counter() - started
     predicted = predict_proba(result.model, dataset_inputs(network, data, rows["score"]))
-    return predicted.argmax(axis=1), result.best_epoch, int(balanced.labels.size), seconds
+    decided = {"": predicted.argmax(axis=1)}
+    if offsets:
+        # Per-class decision offsets fitted on the selection rows, applied to the scored ones:
+        # the same model's decisions with and without them.
+        selection = predict_proba(result.model, dataset_inputs(network, data, rows["validation"]))
+        fitted = fit_logit_offsets(
+            np.log(selection + 1e-12), labels[rows["validation"]], OFFSET_GRID, rounds=2
+        )
+        print(f"offsets {np.round(fitted, 2).tolist()}", flush=True)
+        decided["+offsets"] = (np.log(predicted + 1e-12) + fitted).argmax(axis=1)
+    return decided, result.best_epoch, int(balanced.labels.size), seconds
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, names: list[str]) -> dict[str, float]:
@@ -198,6 +283,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="MIT-BIH records (needed by the two-lead settings, which read the second lead)",
+    )
+    parser.add_argument(
+        "--offsets",
+        action="store_true",
+        help="decide through per-class offsets fitted on the selection part (setting names get "
+        "the suffix +offsets)",
+    )
+    parser.add_argument(
         "--folds",
         type=int,
         default=0,
@@ -216,6 +312,11 @@ def main() -> None:
     # Only the training and validation rows are read: the test part (DS2) stays untouched.
     data, parts, names = load_rows_of(dataset, SPLIT, split, ("train", "validation"))
     labels, records = data["labels"], data["records"].astype(str)
+    two_leads = None
+    if any(SETTINGS[name].leads == 2 for name in args.settings):
+        if args.data_dir is None:
+            parser.error("the two-lead settings need --data-dir")
+        two_leads = with_second_lead(data, args.data_dir, config)
     cpu = torch.backends.cpu.get_cpu_capability()
     if args.folds:
         ds1 = np.concatenate([parts["train"], parts["validation"]])
@@ -228,71 +329,77 @@ def main() -> None:
         print(f"validation records: {sorted(set(records[parts['validation']]))}; CPU {cpu}")
     for name in args.settings:
         setting = SETTINGS[name]
+        inputs = two_leads if setting.leads == 2 else data
         if args.folds:
-            y_true, y_pred, best, fold_f1, seconds, beats = [], [], [], [], 0.0, 0
+            plans = []
             for i, rows in enumerate(fold_rows):
                 selection = fold_rows[(i + 1) % args.folds]
                 others = [r for j, r in enumerate(fold_rows) if j not in (i, (i + 1) % args.folds)]
-                plan = {"train": np.concatenate(others), "validation": selection, "score": rows}
-                predicted, epoch, n, s = train_and_predict(
-                    setting, data, names, plan, config, args.epochs, args.seed
+                plans.append(
+                    {"train": np.concatenate(others), "validation": selection, "score": rows}
                 )
-                y_true.append(labels[rows])
-                y_pred.append(predicted)
-                best.append(str(epoch))
-                fold_f1.append(scores(labels[rows], predicted, names)["macro_f1"])
-                seconds, beats = seconds + s, beats + n
-            # Pooled: every DS1 beat predicted once, by a model that never saw its record.
-            measured = scores(np.concatenate(y_true), np.concatenate(y_pred), names)
-            spread = {
-                "fold_macro_f1_sd": float(np.std(fold_f1, ddof=1)),
-                # Per fold, for paired comparisons of settings (the folds are the same).
-                "fold_macro_f1": ",".join(f"{value:.4f}" for value in fold_f1),
-            }
-            scored = sum(part.size for part in y_true)
         else:
-            plan = {"train": parts["train"], "validation": parts["validation"]}
-            plan["score"] = parts["validation"]
-            predicted, epoch, beats, seconds = train_and_predict(
-                setting, data, names, plan, config, args.epochs, args.seed
+            plans = [
+                {**{k: parts[k] for k in ("train", "validation")}, "score": parts["validation"]}
+            ]
+        decided, best, seconds, beats = [], [], 0.0, 0
+        for plan in plans:
+            variants, epoch, n, s = train_and_predict(
+                setting, inputs, names, plan, config, args.epochs, args.seed, args.offsets
             )
-            measured = scores(labels[plan["score"]], predicted, names)
-            # Same columns as the cross-validation rows: both schemes can share one TSV.
-            best, spread = [str(epoch)], {"fold_macro_f1_sd": float("nan"), "fold_macro_f1": ""}
-            scored = plan["score"].size
-        row = {
-            "setting": name,
-            "scheme": scheme,
-            "rr_features": ",".join(setting.rr_features) or "none",
-            "balance": setting.balance,
-            "batch_size": setting.batch_size,
-            "beat_reference": setting.beat_reference,
-            "loss": setting.loss,
-            "epochs": args.epochs,
-            "seed": args.seed,
-            "best_epoch": ",".join(best),
-            **{
-                f"validation_{key}" if key in ("macro_f1", "accuracy") else key: value
-                for key, value in measured.items()
-            },
-            **spread,
-            "scored_beats": scored,
-            "train_beats": beats,
-            "train_seconds": round(seconds, 1),
-            "cpu": cpu,
-            "note": setting.note,
-        }
-        table = pd.DataFrame([row])
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(
-            args.out,
-            sep="\t",
-            index=False,
-            float_format="%.4f",
-            mode="a",
-            header=not args.out.is_file(),
-        )
-        print(table.drop(columns=["note"]).to_string(index=False), flush=True)
+            decided.append(variants)
+            best.append(str(epoch))
+            seconds, beats = seconds + s, beats + n
+        y_true = np.concatenate([labels[plan["score"]] for plan in plans])
+        for variant in decided[0]:
+            # Pooled: every scored beat predicted once, by a model that never saw its record.
+            y_pred = np.concatenate([fold[variant] for fold in decided])
+            measured = scores(y_true, y_pred, names)
+            fold_f1 = [
+                scores(labels[plan["score"]], fold[variant], names)["macro_f1"]
+                for plan, fold in zip(plans, decided, strict=True)
+            ]
+            spread = {
+                "fold_macro_f1_sd": float(np.std(fold_f1, ddof=1)) if args.folds else float("nan"),
+                # Per fold, for paired comparisons of settings (the folds are the same).
+                "fold_macro_f1": ",".join(f"{value:.4f}" for value in fold_f1)
+                if args.folds
+                else "",
+            }
+            row = {
+                "setting": f"{name}{variant}",
+                "scheme": scheme,
+                "rr_features": ",".join(setting.rr_features) or "none",
+                "balance": setting.balance,
+                "batch_size": setting.batch_size,
+                "beat_reference": setting.beat_reference,
+                "loss": setting.loss,
+                "leads": setting.leads,
+                "epochs": args.epochs,
+                "seed": args.seed,
+                "best_epoch": ",".join(best),
+                **{
+                    f"validation_{key}" if key in ("macro_f1", "accuracy") else key: value
+                    for key, value in measured.items()
+                },
+                **spread,
+                "scored_beats": y_true.size,
+                "train_beats": beats,
+                "train_seconds": round(seconds, 1),
+                "cpu": cpu,
+                "note": setting.note,
+            }
+            append_row(args.out, row)
+
+
+def append_row(path: Path, row: dict) -> None:
+    """Append one setting's scores to the TSV at `path` (header with the first row); print them."""
+    table = pd.DataFrame([row])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(
+        path, sep="\t", index=False, float_format="%.4f", mode="a", header=not path.is_file()
+    )
+    print(table.drop(columns=["note"]).to_string(index=False), flush=True)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,9 @@ def main() -> None:
     # As --configfile merges the overlay.
     update_config(config, yaml.safe_load((ROOT / "config" / "inter_patient.yaml").read_text()))
     window = config["beats"]["before"] + config["beats"]["after"]
-    network = BeatCNN(CNNConfig(n_classes=4, input_length=window, **config["model"])).eval()
+    network = BeatCNN(
+        CNNConfig(n_classes=4, input_length=window, leads=1, **config["model"])
+    ).eval()
     rng = np.random.default_rng(0)
     beats = rng.standard_normal((args.beats, network.config.input_width), dtype=np.float32)
     sizes = sorted(set(args.batch_sizes) | {INFERENCE_BATCH})

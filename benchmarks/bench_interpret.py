@@ -55,7 +55,7 @@ def synthetic_set(n: int, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 def quick_model(beats: np.ndarray, labels: np.ndarray, k: int) -> BeatCNN:
     torch.manual_seed(0)
-    model = BeatCNN(CNNConfig(n_classes=k, input_length=300, **CONFIG["model"]))
+    model = BeatCNN(CNNConfig(n_classes=k, input_length=300, leads=1, **CONFIG["model"]))
     optimiser = torch.optim.Adam(model.parameters(), 3e-3)
     x = torch.from_numpy(beats)
     y = torch.from_numpy(labels)

@@ -149,7 +149,7 @@ def main() -> None:
     if args.hidden:
         shape["hidden"] = tuple(args.hidden)
     window = CONFIG["beats"]["before"] + CONFIG["beats"]["after"]
-    config = CNNConfig(n_classes=args.classes, input_length=window, **shape)
+    config = CNNConfig(n_classes=args.classes, input_length=window, leads=1, **shape)
     rng = np.random.default_rng(0)
     beats = rng.standard_normal((args.samples, config.input_width), dtype=np.float32)
     labels = rng.integers(0, args.classes, args.samples)

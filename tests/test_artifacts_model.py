@@ -49,12 +49,12 @@ SMALL = {
 def cnn_config(n_classes: int, **changes: object) -> CNNConfig:
     """The CNN of config.yaml (section ``model``) for 300-sample beats, with `changes`."""
     settings = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())["model"]
-    return CNNConfig(n_classes=n_classes, input_length=300, **{**settings, **changes})
+    return CNNConfig(n_classes=n_classes, input_length=300, **{"leads": 1, **settings, **changes})
 
 
 def small_config(n_classes: int, **changes: object) -> CNNConfig:
     """A narrow CNN for 300-sample beats."""
-    return CNNConfig(n_classes=n_classes, input_length=300, **{**SMALL, **changes})
+    return CNNConfig(n_classes=n_classes, input_length=300, **{"leads": 1, **SMALL, **changes})
 
 
 def write_dataset(

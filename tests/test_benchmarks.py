@@ -101,22 +101,34 @@ def test_ablation_cross_validates_over_ds1_records_without_reading_the_test_part
     out = tmp_path / "ablation.tsv"
     common = ["--results", str(tmp_path), "--out", str(out), "--epochs", "1", "--threads", "1"]
     result = run_benchmark(
-        "benchmarks/ablate_inter.py", *common, "--folds", "3", "--settings", "rr_all_focal"
+        "benchmarks/ablate_inter.py",
+        *common,
+        "--folds",
+        "3",
+        "--settings",
+        "rr_all_focal",
+        "--offsets",
     )
     assert result.returncode == 0, result.stderr
     assert "cv3 over DS1 records: [['101'], ['106'], ['108']]" in result.stdout
+    assert result.stdout.count("offsets [0.0, ") == 3  # one fit per fold
     result = run_benchmark("benchmarks/ablate_inter.py", *common, "--settings", "paper")
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(out, sep="\t", dtype={"best_epoch": str})
-    assert table["setting"].tolist() == ["rr_all_focal", "paper"]
-    assert table["scheme"].tolist() == ["cv3", "validation"]
+    # The same three models decide with and without the offsets: two rows.
+    assert table["setting"].tolist() == ["rr_all_focal", "rr_all_focal+offsets", "paper"]
+    assert table["scheme"].tolist() == ["cv3", "cv3", "validation"]
     # Cross-validation scores every beat of the three DS1 records once (600 beats over six
     # records); the validation scheme only the split's validation rows.
-    assert table["scored_beats"].tolist() == [300, split["validation"].size]
-    assert table.loc[0, "best_epoch"] == "1,1,1"
+    assert table["scored_beats"].tolist() == [300, 300, split["validation"].size]
+    assert table.loc[0, "best_epoch"] == table.loc[1, "best_epoch"] == "1,1,1"
     assert table["validation_macro_f1"].between(0, 1).all()
-    assert pd.isna(table.loc[1, "fold_macro_f1_sd"]) and table.loc[0, "fold_macro_f1_sd"] >= 0
-    assert len(str(table.loc[0, "fold_macro_f1"]).split(",")) == 3
+    assert pd.isna(table.loc[2, "fold_macro_f1_sd"]) and table.loc[0, "fold_macro_f1_sd"] >= 0
+    assert len(str(table.loc[1, "fold_macro_f1"]).split(",")) == 3
+    failed = run_benchmark(
+        "benchmarks/ablate_inter.py", *common, "--settings", "rr_all_record_median_two_leads"
+    )
+    assert failed.returncode != 0 and "need --data-dir" in failed.stderr
     failed = run_benchmark("benchmarks/ablate_inter.py", *common, "--folds", "2")
     assert failed.returncode != 0 and "--folds must be 0 or at least 3" in failed.stderr
 

@@ -54,6 +54,7 @@ def model_path(tmp_path_factory):
         rr_features=(),
         rr_hidden=4,
         beat_reference="none",
+        leads=1,
     )
     save_checkpoint(path, BeatCNN(config), NAMES)
     return path

@@ -288,3 +288,44 @@ def test_beats_relative_to_their_record_median() -> None:
         model_inputs(model.config, beats, rhythm, np.zeros(10, dtype=np.float32))
     with pytest.raises(InputError, match="beat_reference"):
         small_config(3, beat_reference="mean")
+
+
+def test_two_leads_are_the_convolutions_input_channels(tmp_path: Path) -> None:
+    model = small_model(leads=2, rr_features=RR, seed=2).eval()
+    assert model.config.beat_width == 600 and model.config.input_width == 603
+    assert model.conv[0].in_channels == 2
+    beats, rhythm = rr_inputs(5)
+    second = beats[::-1] * 0.5
+    both = np.hstack([beats, second])
+    medians = np.concatenate([np.full(300, 1.0), np.full(300, 3.0)]).astype(np.float32)
+    with pytest.raises(InputError, match="2 lead"):
+        model_inputs(model.config, beats, rhythm, medians)
+    inputs = model_inputs(model.config, both, rhythm, medians)
+    assert inputs.shape == (5, 603)
+    np.testing.assert_array_equal(inputs[:, :600], both)
+    # Row layout [lead 1 | lead 2 | RR] becomes channels 0 and 1: the first convolution sees
+    # exactly what it sees when given the two leads stacked by hand.
+    stacked = torch.from_numpy(np.stack([beats, second], axis=1))
+    by_hand = model.conv[0](stacked)
+    x = torch.from_numpy(inputs)
+    rows = x[:, :600].reshape(5, 2, 300)
+    torch.testing.assert_close(model.conv[0](rows), by_hand)
+    # Both leads matter.
+    swapped = torch.from_numpy(
+        model_inputs(model.config, np.hstack([second, beats]), rhythm, 0 * medians)
+    )
+    assert not torch.allclose(model(x), model(swapped))
+    # The median beat of each lead is subtracted from that lead.
+    relative = small_model(leads=2, beat_reference="record_median").eval()
+    np.testing.assert_allclose(
+        model_inputs(relative.config, both, rhythm, medians), both - medians, rtol=1e-6
+    )
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, model, NAMES)
+    loaded, _ = load_model(path, NAMES)
+    assert loaded.config.leads == 2
+    np.testing.assert_allclose(
+        predict_proba(loaded, inputs), predict_proba(model, inputs), rtol=1e-6
+    )
+    with pytest.raises(InputError, match="leads must be >= 1"):
+        small_config(3, leads=0)

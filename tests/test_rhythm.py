@@ -79,3 +79,21 @@ def test_select_rr_features_by_name():
         select_rr_features(features, ["heart_rate"])
     with pytest.raises(InputError, match="shaped"):
         select_rr_features(features[:, :3], ["previous"])
+
+
+def test_context_one_interval_further_and_the_irregularity_around_the_beat():
+    samples = np.arange(0, 20 * 360, 360)  # 1 s intervals
+    samples[10] -= 120  # beat 10 comes 1/3 s early
+    features = rr_features(samples, FS)
+    # The beat after the early one: its second previous interval is the early one's previous.
+    assert column(features, "previous_2")[11] == pytest.approx(2 / 3)
+    assert column(features, "next_2")[9] == pytest.approx(4 / 3)
+    assert column(features, "previous_2")[1] == pytest.approx(1.0)  # the record's rate
+    # Around the early beat itself, without its own two intervals, the rhythm is regular.
+    assert column(features, "local_irregularity")[10] == pytest.approx(0.0, abs=1e-6)
+    assert column(features, "local_irregularity")[7] > 0.1  # its window holds the early beat
+    # An irregular rhythm (atrial fibrillation-like) is irregular around every beat.
+    rng = np.random.default_rng(0)
+    irregular = np.r_[0, np.cumsum(np.round(rng.uniform(0.5, 1.2, 40) * FS))].astype(np.int64)
+    assert column(rr_features(irregular, FS), "local_irregularity")[5:-5].min() > 0.05
+    assert column(rr_features(np.array([5, 400]), FS), "local_irregularity").tolist() == [0, 0]

@@ -12,7 +12,15 @@ from torch import nn
 
 from ecgbeats.errors import InputError
 from ecgbeats.model import BeatCNN, CNNConfig, predict_proba
-from ecgbeats.training import FocalLoss, TrainConfig, calibrate_batch_norm, evaluate, train_model
+from ecgbeats.training import (
+    FocalLoss,
+    TrainConfig,
+    calibrate_batch_norm,
+    evaluate,
+    fit_logit_offsets,
+    macro_f1_present,
+    train_model,
+)
 
 SMALL = {
     "channels": [4, 4, 8, 8, 8, 8],
@@ -36,7 +44,7 @@ def tiny_beats(n: int = 300, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def small(n_classes: int = 3) -> CNNConfig:
-    return CNNConfig(n_classes=n_classes, input_length=300, **SMALL)
+    return CNNConfig(n_classes=n_classes, input_length=300, leads=1, **SMALL)
 
 
 #: config.yaml's optimisation settings, apart from the epochs, batches and device of these tests.
@@ -183,3 +191,23 @@ def test_focal_loss_down_weights_easy_beats_and_trains() -> None:
     assert losses[-1] < losses[0]
     with pytest.raises(InputError, match="loss must be one of"):
         settings(loss="hinge")
+
+
+def test_logit_offsets_move_a_biased_decision_back_and_leave_a_good_one_alone():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 3, 600)
+    scores = rng.normal(0, 0.3, (600, 3))
+    scores[np.arange(600), labels] += 1.0
+    # A model that under-calls class 2 by 2.0 in log-probability.
+    biased = scores.copy()
+    biased[:, 2] -= 2.0
+    before = macro_f1_present(labels, biased.argmax(1))
+    offsets = fit_logit_offsets(biased, labels, np.arange(-4, 4.01, 0.25), rounds=2)
+    assert offsets[0] == 0.0 and 1.5 <= offsets[2] - offsets[1] <= 2.5
+    after = macro_f1_present(labels, (biased + offsets).argmax(1))
+    assert after > before + 0.1
+    # Perfectly separated scores: no offset is better than none, so none is kept.
+    perfect = np.eye(3)[labels] * 5.0
+    assert np.array_equal(fit_logit_offsets(perfect, labels, (-1.0, 1.0), rounds=2), np.zeros(3))
+    with pytest.raises(InputError, match="scores shaped"):
+        fit_logit_offsets(perfect[:10], labels, (1.0,), rounds=1)

@@ -56,12 +56,15 @@ INFERENCE_BATCH = 256
 class CNNConfig:
     """Shape of a :class:`BeatCNN`; stored in every checkpoint.
 
-    `input_length` is the beat's length in samples; `rr_features` the RR features (names of
-    ecgbeats.rhythm.RR_FEATURES, in input order) of the second branch, none to leave it out.
+    `input_length` is the beat's length in samples; `leads` how many leads' beats of that length
+    come one after the other in each input row (the convolutions' input channels); `rr_features`
+    the RR features (names of ecgbeats.rhythm.RR_FEATURES, in input order) of the second branch,
+    none to leave it out.
     """
 
     n_classes: int
     input_length: int
+    leads: int
     channels: tuple[int, ...]
     hidden: tuple[int, ...]
     kernel_size: int
@@ -88,6 +91,8 @@ class CNNConfig:
                 f"beat_reference must be one of {', '.join(BEAT_REFERENCES)}, got "
                 f"{self.beat_reference!r}"
             )
+        if self.leads < 1:
+            problems.append(f"leads must be >= 1, got {self.leads}")
         if self.n_classes < 2:
             problems.append(f"n_classes must be >= 2, got {self.n_classes}")
         if len(self.channels) != 6 or min(self.channels) < 1:
@@ -107,8 +112,14 @@ class CNNConfig:
 
     @property
     def input_width(self) -> int:
-        """Values per beat in the model's input: the beat's samples, then its RR features."""
-        return self.input_length + len(self.rr_features)
+        """Values per beat in the model's input: the beat's samples of each lead, then its RR
+        features."""
+        return self.beat_width + len(self.rr_features)
+
+    @property
+    def beat_width(self) -> int:
+        """Values of the beat itself in an input row: `input_length` samples per lead."""
+        return self.leads * self.input_length
 
     @property
     def flat_length(self) -> int:
@@ -140,7 +151,7 @@ class BeatCNN(nn.Module):
         super().__init__()
         self.config = config
         layers: list[nn.Module] = []
-        in_ch = 1
+        in_ch = config.leads
         for i, out_ch in enumerate(config.channels):
             layers += _conv_block(in_ch, out_ch, config.kernel_size)
             if i % 2 == 1:  # after convolutions 2, 4 and 6
@@ -171,9 +182,9 @@ class BeatCNN(nn.Module):
         width = self.config.input_width
         if x.ndim != 3 or x.shape[1] != 1 or x.shape[2] != width:
             raise InputError(
-                f"BeatCNN expects inputs shaped (batch, 1, {width}) or (batch, {width}) (beat "
-                f"of {self.config.input_length} samples, {len(self.config.rr_features)} RR "
-                f"features), got {tuple(x.shape)}"
+                f"BeatCNN expects inputs shaped (batch, 1, {width}) or (batch, {width}) "
+                f"({self.config.leads} lead(s) of {self.config.input_length} samples, "
+                f"{len(self.config.rr_features)} RR features), got {tuple(x.shape)}"
             )
         return x
 
@@ -181,10 +192,12 @@ class BeatCNN(nn.Module):
         """Activations of the last hidden fully connected layer (after its ReLU): the joint
         layer when the model has an RR branch."""
         x = self._as_batch(x)
-        length = self.config.input_length
-        joined = self.conv(x[:, :, :length]).flatten(1)
+        width, leads = self.config.beat_width, self.config.leads
+        # The leads lie one after the other in the row: they become the input channels.
+        beats = x[:, 0, :width].reshape(x.shape[0], leads, self.config.input_length)
+        joined = self.conv(beats).flatten(1)
         if self.rhythm is not None:
-            joined = torch.cat([joined, self.rhythm(x[:, 0, length:])], dim=1)
+            joined = torch.cat([joined, self.rhythm(x[:, 0, width:])], dim=1)
         return self.hidden(joined)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -194,17 +207,19 @@ class BeatCNN(nn.Module):
 def model_inputs(
     config: CNNConfig, beats: np.ndarray, rr_features: np.ndarray, median_beats: np.ndarray
 ) -> np.ndarray:
-    """The model's input rows (n, config.input_width) float32: each beat (n, input_length),
-    relative to its record's median beat (`median_beats`: one per row, or one for all) when the
-    config says so, followed by the RR features it names, from `rr_features` (n, RR_FEATURES)."""
+    """The model's input rows (n, config.input_width) float32: each beat (n, beat_width: the
+    leads one after the other), relative to its record's median beat (`median_beats`: one per
+    row, or one for all) when the config says so, followed by the RR features it names, from
+    `rr_features` (n, RR_FEATURES)."""
     beats = np.asarray(beats, dtype=np.float32)
-    if beats.ndim != 2 or beats.shape[1] != config.input_length:
+    if beats.ndim != 2 or beats.shape[1] != config.beat_width:
         raise InputError(
-            f"beats must be shaped (n, {config.input_length}) for this model, got {beats.shape}"
+            f"beats must be shaped (n, {config.beat_width}) for this model ({config.leads} "
+            f"lead(s) of {config.input_length} samples), got {beats.shape}"
         )
     if config.beat_reference == "record_median":
         median_beats = np.asarray(median_beats, dtype=np.float32)
-        if median_beats.shape not in ((config.input_length,), beats.shape):
+        if median_beats.shape not in ((config.beat_width,), beats.shape):
             raise InputError(
                 f"median beats shaped {median_beats.shape} for beats shaped {beats.shape}"
             )
@@ -345,8 +360,14 @@ def load_model(
     model, or its class names differ from `expected_class_names`.
     """
     checkpoint = load_checkpoint(path, expected_class_names)
-    # Models saved before the RR branch and the beat reference existed have neither.
-    stored = {"rr_features": (), "rr_hidden": 1, "beat_reference": "none", **checkpoint.config}
+    # Models saved before the RR branch, the beat reference and two leads: one lead, neither.
+    stored = {
+        "rr_features": (),
+        "rr_hidden": 1,
+        "beat_reference": "none",
+        "leads": 1,
+        **checkpoint.config,
+    }
     try:
         config = CNNConfig(**stored)
     except (TypeError, InputError) as error:

@@ -30,6 +30,12 @@ RR_FEATURES: tuple[str, ...] = (
     "local_to_record",  # local / record: a run of fast or slow beats
     "previous_to_local",  # previous / local: premature relative to the current rate
     "next_to_previous",  # next / previous: the pause after a premature beat
+    # Longer rhythm context: one interval further on each side, and how irregular the rhythm
+    # around the beat is without the beat's own two intervals (a premature beat in a regular
+    # rhythm stands out; in atrial fibrillation every beat is "early" or "late").
+    "previous_2",  # seconds from the R peak two before to the one before
+    "next_2",  # seconds from the next R peak to the one after it
+    "local_irregularity",  # sd / mean of the LOCAL_INTERVALS intervals around, own two left out
 )
 
 #: RR intervals averaged for the `local` feature: five before and five after the beat.
@@ -63,6 +69,7 @@ def rr_features(samples: np.ndarray, fs: float) -> np.ndarray:
     previous = np.concatenate([[record], gaps])
     following = np.concatenate([gaps, [record]])
     local = _centred_mean(gaps, n, record)
+    padded = np.concatenate([[record, record], gaps, [record, record]])
     columns = {
         "previous": previous,
         "next": following,
@@ -73,6 +80,9 @@ def rr_features(samples: np.ndarray, fs: float) -> np.ndarray:
         "local_to_record": local / record,
         "previous_to_local": previous / local,
         "next_to_previous": following / previous,
+        "previous_2": padded[:n],
+        "next_2": padded[3 : n + 3],
+        "local_irregularity": _background_variation(gaps, n),
     }
     return np.stack([columns[name] for name in RR_FEATURES], axis=1).astype(np.float32)
 
@@ -91,6 +101,29 @@ def _centred_mean(gaps: np.ndarray, n: int, fill: float) -> np.ndarray:
     first = np.clip(beat - half, 0, gaps.size)
     last = np.clip(beat + half, 0, gaps.size)  # exclusive
     return (cumulative[last] - cumulative[first]) / (last - first)
+
+
+def _background_variation(gaps: np.ndarray, n: int) -> np.ndarray:
+    """Per beat, the coefficient of variation (sd / mean) of the intervals of its
+    LOCAL_INTERVALS window (as in :func:`_centred_mean`) other than its own previous and next
+    ones; 0 where fewer than two such intervals exist."""
+    if gaps.size == 0:
+        return np.zeros(n)
+    half = LOCAL_INTERVALS // 2
+    beat = np.arange(n)
+    first = np.clip(beat - half, 0, gaps.size)
+    last = np.clip(beat + half, 0, gaps.size)  # exclusive
+    sums = np.concatenate([[0.0], np.cumsum(gaps)])
+    squares = np.concatenate([[0.0], np.cumsum(gaps**2)])
+    total, total_sq, count = sums[last] - sums[first], squares[last] - squares[first], last - first
+    for own in (beat - 1, beat):  # the previous interval, the next one
+        inside = (own >= first) & (own < last)
+        value = gaps[np.clip(own, 0, gaps.size - 1)] * inside
+        total, total_sq, count = total - value, total_sq - value**2, count - inside
+    enough = count >= 2
+    mean = np.where(enough, total / np.maximum(count, 1), 1.0)
+    variance = np.where(enough, total_sq / np.maximum(count, 1) - mean**2, 0.0)
+    return np.sqrt(np.maximum(variance, 0.0)) / mean
 
 
 def select_rr_features(features: np.ndarray, names: Sequence[str]) -> np.ndarray:

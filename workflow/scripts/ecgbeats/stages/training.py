@@ -47,7 +47,11 @@ def train_model(
     """
 
     data, parts, names = load_rows_of(dataset, SPLIT, split_file, ("train", "validation"))
-    config = CNNConfig(n_classes=len(names), input_length=data["beats"].shape[1], **network)
+    # The workflow's beats are one lead each (preprocess_record); more leads are the
+    # benchmark's (benchmarks/ablate_inter.py, README "What helps unseen patients").
+    config = CNNConfig(
+        n_classes=len(names), input_length=data["beats"].shape[1], leads=1, **network
+    )
     labels = data["labels"]
     train_index, validation_index = parts["train"], parts["validation"]
     # The model's input rows (each beat, relative to its record's median beat if the model says
