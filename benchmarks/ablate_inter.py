@@ -294,6 +294,12 @@ def main() -> None:
         "the suffix +offsets)",
     )
     parser.add_argument(
+        "--predictions",
+        type=Path,
+        help="also write every scored beat (record, sample, true and predicted class) of each "
+        "setting to PREDICTIONS/SETTING_seedSEED.tsv, for per-record error analysis",
+    )
+    parser.add_argument(
         "--folds",
         type=int,
         default=0,
@@ -390,6 +396,20 @@ def main() -> None:
                 "note": setting.note,
             }
             append_row(args.out, row)
+            if args.predictions:
+                scored = np.concatenate([plan["score"] for plan in plans])
+                beats_scored = pd.DataFrame(
+                    {
+                        "record": records[scored],
+                        "sample": data["samples"][scored],
+                        "true": np.asarray(names)[y_true],
+                        "predicted": np.asarray(names)[y_pred],
+                    }
+                )
+                args.predictions.mkdir(parents=True, exist_ok=True)
+                beats_scored.to_csv(
+                    args.predictions / f"{name}{variant}_seed{args.seed}.tsv", sep="\t", index=False
+                )
 
 
 def append_row(path: Path, row: dict) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_stages_training import INTER, INTRA, write_dataset
+from test_stages_training import INTER, INTRA, NAMES, write_dataset
 
 from ecgbeats.artifacts import SPLIT
 from ecgbeats.model import INFERENCE_BATCH
@@ -108,8 +108,18 @@ def test_ablation_cross_validates_over_ds1_records_without_reading_the_test_part
         "--settings",
         "rr_all_focal",
         "--offsets",
+        "--predictions",
+        str(tmp_path / "predictions"),
     )
     assert result.returncode == 0, result.stderr
+    for variant in ("rr_all_focal", "rr_all_focal+offsets"):
+        beats = pd.read_csv(tmp_path / "predictions" / f"{variant}_seed42.tsv", sep="\t")
+        assert len(beats) == 300 and sorted(beats["record"].astype(str).unique()) == [
+            "101",
+            "106",
+            "108",
+        ]
+        assert set(beats["true"]) | set(beats["predicted"]) <= set(NAMES)
     assert "cv3 over DS1 records: [['101'], ['106'], ['108']]" in result.stdout
     assert result.stdout.count("offsets [0.0, ") == 3  # one fit per fold
     result = run_benchmark("benchmarks/ablate_inter.py", *common, "--settings", "paper")

@@ -16,6 +16,10 @@ the last hidden layer (UMAP's) is the joint one. The model's input is then one r
 beat's samples followed by its RR features (:func:`model_inputs` builds it), so every consumer,
 SHAP included, handles a single tensor and SHAP attributes the RR inputs like samples.
 
+Optional leads (``CNNConfig.leads``): several leads' beats, one after the other in the input row,
+become the convolutions' input channels. The workflow feeds one lead; benchmarks/ablate_inter.py
+measured MLII with V1 (README "What helps unseen patients").
+
 Every batched forward pass over many beats (prediction, features, SHAP's logits, training's
 validation and BatchNorm calibration) goes through :func:`batched_outputs`. The checkpoint file
 itself (``model.pt``) is read and written by ecgbeats.artifacts; :func:`load_model` rebuilds
