@@ -14,10 +14,13 @@ results/inter/aami/split.npz`` first). Two schemes:
 With ``--offsets`` every model also decides through per-class offsets on its log-probabilities,
 fitted on its selection part (ecgbeats.training.fit_logit_offsets): a second row per setting,
 named ``SETTING+offsets``, from the same models. The two-lead settings read the second lead of
-each DS1 record from ``--data-dir`` (the workflow's beats are one lead).
+each DS1 record from ``--data-dir`` (the workflow's beats are one lead), and the wide-window
+setting cuts its beats there again with more samples before the R peak.
 
-DS2 (the test part) is never loaded: nothing here can be chosen by looking at it. Each finished
-setting is appended to the output TSV at once, so an interrupted run keeps what it measured.
+DS2 (the test part) is never used: the dataset file holds its rows, but the split's test indices
+are never looked at, no DS2 row is trained on or scored, and no DS2 record is read to cut beats;
+nothing here can be chosen by looking at it. Each finished setting is appended to the output TSV
+at once, so an interrupted run keeps what it measured.
 
     python benchmarks/ablate_inter.py --out results/inter/aami/ablation.tsv [--folds 5]
         [--settings A B] [--epochs 8] [--threads 2] [--seed 42] [--offsets] [--data-dir DIR]
@@ -68,6 +71,7 @@ class Setting:
     beat_reference: str = "none"  # ecgbeats.model.BEAT_REFERENCES
     loss: str = "cross_entropy"
     leads: int = 1  # 2: the record's second lead as a second input channel
+    before: int = 150  # samples before the R peak (config.yaml beats.before)
     note: str = field(default="", compare=False)
 
 
@@ -110,6 +114,15 @@ SETTINGS: dict[str, Setting] = {
     "rr_context_record_median_focal": Setting(
         RAW + CONTEXT, "class_weight", 256, "record_median", "focal", note="longer RR context"
     ),
+    "rr_raw_record_median_focal_wide": Setting(
+        RAW,
+        "class_weight",
+        256,
+        "record_median",
+        "focal",
+        before=360,
+        note="1 s before the R peak: the previous beat in the window",
+    ),
     "rr_raw_record_median_focal_two_leads": Setting(
         RAW, "class_weight", 256, "record_median", "focal", 2, note="second lead as a channel"
     ),
@@ -123,46 +136,56 @@ SETTINGS: dict[str, Setting] = {
 SECOND_LEADS = ("V1", "V2", "V3", "V4", "V5", "V6", "MLII")
 
 
-def with_second_lead(data: dict[str, np.ndarray], data_dir: Path, config: dict) -> dict:
-    """`data` whose beats and median beats are followed, row by row, by the same beats cut from
-    the record's second lead (denoised, segmented and normalised as the first, at the same
-    annotated R peaks), so a model with ``leads=2`` takes them as a second channel."""
+def recut_beats(
+    data: dict[str, np.ndarray], ds1: np.ndarray, data_dir: Path, config: dict, setting: Setting
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The setting's beats, cut again from the DS1 records in `data_dir` at the dataset's
+    annotated R peaks with the workflow's denoising and normalisation: the first lead with
+    ``setting.before`` samples before the peak; with ``setting.leads == 2`` followed, row by row,
+    by the record's other lead (a model with ``leads=2`` takes it as a second channel).
+
+    Only the records of the rows `ds1` are read and cut; the other rows stay zeros. Returns the
+    dataset with these beats and median beats, and which rows have them (a window reaching
+    further back drops a record's first beat when it starts too early)."""
     records = data["records"].astype(str)
-    present = set(records)
-    second = np.zeros_like(data["beats"])
-    medians = np.zeros_like(data["median_beats"])
+    present = set(records[ds1])
+    window = BeatOptions(**{**config["beats"], "before": setting.before})
+    width = window.before + window.after
+    beats = np.zeros((records.size, setting.leads * width), dtype=np.float32)
+    medians = np.zeros((data["record_ids"].size, setting.leads * width), dtype=np.float32)
+    available = np.zeros(records.size, dtype=bool)
     for i, record in enumerate(data["record_ids"].astype(str)):
         if record not in present:
             continue  # DS2: its records are not even read
         path = data_dir / record
         first = read_recording(path, config["leads"], target_fs=TARGET_FS)
-        names = read_header(path).sig_name
-        preferred = [lead for lead in SECOND_LEADS if lead != first.lead and lead in names]
-        if not preferred:
-            raise InputError(f"record {record}: no second lead among {names}")
-        recording = read_recording(path, preferred[:1], target_fs=TARGET_FS)
-        samples, _ = read_annotations_of(recording, path, "atr")
-        beat_set = beats_from_signal(
-            recording.signal,
-            recording.fs,
-            samples,
-            denoising=DenoisingOptions(**config["denoise"]),
-            window=BeatOptions(**config["beats"]),
-        )
-        rows = np.flatnonzero(records == record)
-        found = np.searchsorted(beat_set.samples, data["samples"][rows])
-        if np.any(
-            beat_set.samples[np.minimum(found, beat_set.samples.size - 1)] != data["samples"][rows]
-        ):
-            raise InputError(f"record {record}: dataset beats missing from its second lead")
-        second[rows] = beat_set.beats[found]
-        medians[i] = beat_set.median_beat
-        print(f"record {record}: second lead {recording.lead}", flush=True)
-    return {
-        **data,
-        "beats": np.hstack([data["beats"], second]),
-        "median_beats": np.hstack([data["median_beats"], medians]),
-    }
+        recordings = [first]
+        if setting.leads == 2:
+            names = read_header(path).sig_name
+            others = [lead for lead in SECOND_LEADS if lead != first.lead and lead in names]
+            if not others:
+                raise InputError(f"record {record}: no second lead among {names}")
+            recordings.append(read_recording(path, others[:1], target_fs=TARGET_FS))
+        samples, _ = read_annotations_of(first, path, "atr")
+        rows = np.intersect1d(np.flatnonzero(records == record), ds1)
+        for lead, recording in enumerate(recordings):
+            beat_set = beats_from_signal(
+                recording.signal,
+                recording.fs,
+                samples,
+                denoising=DenoisingOptions(**config["denoise"]),
+                window=window,
+            )
+            found = np.minimum(
+                np.searchsorted(beat_set.samples, data["samples"][rows]), beat_set.samples.size - 1
+            )
+            cut = beat_set.samples[found] == data["samples"][rows]
+            columns = slice(lead * width, (lead + 1) * width)
+            beats[rows[cut], columns] = beat_set.beats[found[cut]]
+            medians[i, columns] = beat_set.median_beat
+            available[rows] = cut
+        print(f"record {record}: {'+'.join(r.lead for r in recordings)}", flush=True)
+    return {**data, "beats": beats, "median_beats": medians}, available
 
 
 def ds1_folds(records: np.ndarray, labels: np.ndarray, names: list[str], k: int) -> list[list[str]]:
@@ -285,7 +308,8 @@ def main() -> None:
     parser.add_argument(
         "--data-dir",
         type=Path,
-        help="MIT-BIH records (needed by the two-lead settings, which read the second lead)",
+        help="MIT-BIH records (needed by the settings that cut their own beats: two leads, a "
+        "wider window)",
     )
     parser.add_argument(
         "--offsets",
@@ -315,14 +339,21 @@ def main() -> None:
     config = yaml.safe_load((ROOT / "config.yaml").read_text())
     dataset = args.results / "datasets" / f"{args.task}.npz"
     split = args.results / "inter" / args.task / "split.npz"
-    # Only the training and validation rows are read: the test part (DS2) stays untouched.
+    # Only the training and validation indices are used: the test part (DS2) stays untouched.
     data, parts, names = load_rows_of(dataset, SPLIT, split, ("train", "validation"))
     labels, records = data["labels"], data["records"].astype(str)
-    two_leads = None
-    if any(SETTINGS[name].leads == 2 for name in args.settings):
-        if args.data_dir is None:
-            parser.error("the two-lead settings need --data-dir")
-        two_leads = with_second_lead(data, args.data_dir, config)
+    recut: dict[str, tuple[dict[str, np.ndarray], np.ndarray]] = {}
+    for name in args.settings:
+        setting = SETTINGS[name]
+        if setting.leads != 1 or setting.before != config["beats"]["before"]:
+            if args.data_dir is None:
+                parser.error(f"setting {name} cuts its own beats: it needs --data-dir")
+            ds1 = np.concatenate([parts["train"], parts["validation"]])
+            recut[name] = recut_beats(data, ds1, args.data_dir, config, setting)
+            lost = int(np.sum(~recut[name][1][ds1]))
+            if lost and setting.before == config["beats"]["before"]:
+                raise InputError(f"{lost} dataset beats not found again in their records")
+            print(f"{name}: {lost} DS1 beats outside the window", flush=True)
     cpu = torch.backends.cpu.get_cpu_capability()
     if args.folds:
         ds1 = np.concatenate([parts["train"], parts["validation"]])
@@ -335,7 +366,7 @@ def main() -> None:
         print(f"validation records: {sorted(set(records[parts['validation']]))}; CPU {cpu}")
     for name in args.settings:
         setting = SETTINGS[name]
-        inputs = two_leads if setting.leads == 2 else data
+        inputs, available = recut.get(name, (data, np.ones(labels.size, dtype=bool)))
         if args.folds:
             plans = []
             for i, rows in enumerate(fold_rows):
@@ -348,6 +379,9 @@ def main() -> None:
             plans = [
                 {**{k: parts[k] for k in ("train", "validation")}, "score": parts["validation"]}
             ]
+        # Beats a wider window cannot cut (a record's first, too close to its start) leave
+        # this setting's folds; scored_beats says how many remain.
+        plans = [{part: rows[available[rows]] for part, rows in plan.items()} for plan in plans]
         decided, best, seconds, beats = [], [], 0.0, 0
         for plan in plans:
             variants, epoch, n, s = train_and_predict(

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_stages_training import INTER, INTRA, NAMES, write_dataset
@@ -138,7 +139,7 @@ def test_ablation_cross_validates_over_ds1_records_without_reading_the_test_part
     failed = run_benchmark(
         "benchmarks/ablate_inter.py", *common, "--settings", "rr_all_record_median_two_leads"
     )
-    assert failed.returncode != 0 and "need --data-dir" in failed.stderr
+    assert failed.returncode != 0 and "needs --data-dir" in failed.stderr
     failed = run_benchmark("benchmarks/ablate_inter.py", *common, "--folds", "2")
     assert failed.returncode != 0 and "--folds must be 0 or at least 3" in failed.stderr
 
@@ -197,3 +198,57 @@ def test_workflow_walltime_groups_benchmark_files_by_rule(tmp_path: Path) -> Non
     assert epochs.to_dict("records") == [
         {"model": "intra/six/seeds/42", "epochs": 2, "seconds_per_epoch": 15.0}
     ]
+
+
+def test_ablation_recuts_the_ds1_records_only_with_a_second_lead_or_a_wider_window(
+    tmp_path: Path,
+) -> None:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import ablate_inter  # noqa: PLC0415 (a script, importable only from its folder)
+    import yaml  # noqa: PLC0415
+
+    from ecgbeats.artifacts import RECORD_BEATS  # noqa: PLC0415
+    from ecgbeats.denoising import DenoisingOptions  # noqa: PLC0415
+    from ecgbeats.stages.preprocess import preprocess_record  # noqa: PLC0415
+    from synthetic_ecg import write_record  # noqa: PLC0415
+
+    config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
+    database = tmp_path / "db"
+    write_record(database, "101", ["N"] * 12 + ["V"] + ["N"] * 12, seed=1)
+    write_record(database, "106", ["N"] * 20, leads=("V5", "MLII"), seed=2)
+    saved = []
+    for record in ("101", "106"):
+        preprocess_record(
+            database / f"{record}.hea",
+            tmp_path / f"{record}.npz",
+            config["leads"],
+            DenoisingOptions(**config["denoise"]),
+            ablate_inter.BeatOptions(**config["beats"]),
+        )
+        saved.append(RECORD_BEATS.load(tmp_path / f"{record}.npz"))
+    # A DS2 row of record 100, whose files do not exist: it must never be read.
+    data = {
+        "beats": np.vstack([b["beats"] for b in saved] + [np.zeros((1, 300))]),
+        "records": np.array(
+            ["101"] * len(saved[0]["samples"]) + ["106"] * len(saved[1]["samples"]) + ["100"]
+        ),
+        "samples": np.concatenate([b["samples"] for b in saved] + [np.array([500])]),
+        "record_ids": np.array(["101", "106", "100"]),
+        "median_beats": np.vstack([b["median_beat"] for b in saved] + [np.zeros(300)]),
+    }
+    ds1 = np.arange(data["records"].size - 1)
+    two, available = ablate_inter.recut_beats(
+        data, ds1, database, config, ablate_inter.SETTINGS["rr_raw_record_median_focal_two_leads"]
+    )
+    assert two["beats"].shape == (ds1.size + 1, 600) and available[ds1].all() and not available[-1]
+    # The first lead is cut exactly as the workflow cuts it; the second is the other lead.
+    np.testing.assert_array_equal(two["beats"][ds1, :300], data["beats"][ds1])
+    np.testing.assert_array_equal(two["median_beats"][:2, :300], data["median_beats"][:2])
+    assert not np.allclose(two["beats"][ds1, 300:], data["beats"][ds1])
+    wide, available = ablate_inter.recut_beats(
+        data, ds1, database, config, ablate_inter.SETTINGS["rr_raw_record_median_focal_wide"]
+    )
+    assert wide["beats"].shape == (ds1.size + 1, 510)
+    # A beat closer than 1 s to its record's start cannot be cut with 1 s before the peak.
+    np.testing.assert_array_equal(available[ds1], data["samples"][ds1] >= 360)
+    assert not available[-1]
