@@ -349,7 +349,16 @@ def main() -> None:
             if args.data_dir is None:
                 parser.error(f"setting {name} cuts its own beats: it needs --data-dir")
             ds1 = np.concatenate([parts["train"], parts["validation"]])
-            recut[name] = recut_beats(data, ds1, args.data_dir, config, setting)
+            # Settings that cut the same beats share one cut (the records are read once).
+            same = [
+                other
+                for other in recut
+                if (SETTINGS[other].leads, SETTINGS[other].before)
+                == (setting.leads, setting.before)
+            ]
+            recut[name] = (
+                recut[same[0]] if same else recut_beats(data, ds1, args.data_dir, config, setting)
+            )
             lost = int(np.sum(~recut[name][1][ds1]))
             if lost and setting.before == config["beats"]["before"]:
                 raise InputError(f"{lost} dataset beats not found again in their records")

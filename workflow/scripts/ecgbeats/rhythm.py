@@ -95,12 +95,17 @@ def _centred_mean(gaps: np.ndarray, n: int, fill: float) -> np.ndarray:
     """
     if gaps.size == 0:
         return np.full(n, fill)
-    half = LOCAL_INTERVALS // 2
     cumulative = np.concatenate([[0.0], np.cumsum(gaps)])
-    beat = np.arange(n)
-    first = np.clip(beat - half, 0, gaps.size)
-    last = np.clip(beat + half, 0, gaps.size)  # exclusive
+    first, last = _local_window(gaps.size, n)
     return (cumulative[last] - cumulative[first]) / (last - first)
+
+
+def _local_window(n_gaps: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per beat, the first and the exclusive last index of its LOCAL_INTERVALS / 2 intervals
+    before and as many after (beat i lies between interval i - 1 and interval i)."""
+    beat = np.arange(n)
+    half = LOCAL_INTERVALS // 2
+    return np.clip(beat - half, 0, n_gaps), np.clip(beat + half, 0, n_gaps)
 
 
 def _background_variation(gaps: np.ndarray, n: int) -> np.ndarray:
@@ -109,10 +114,8 @@ def _background_variation(gaps: np.ndarray, n: int) -> np.ndarray:
     ones; 0 where fewer than two such intervals exist."""
     if gaps.size == 0:
         return np.zeros(n)
-    half = LOCAL_INTERVALS // 2
     beat = np.arange(n)
-    first = np.clip(beat - half, 0, gaps.size)
-    last = np.clip(beat + half, 0, gaps.size)  # exclusive
+    first, last = _local_window(gaps.size, n)
     sums = np.concatenate([[0.0], np.cumsum(gaps)])
     squares = np.concatenate([[0.0], np.cumsum(gaps**2)])
     total, total_sq, count = sums[last] - sums[first], squares[last] - squares[first], last - first
