@@ -29,6 +29,7 @@ at once, so an interrupted run keeps what it measured.
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import time
 from dataclasses import dataclass, field
@@ -45,11 +46,18 @@ from ecgbeats.balancing import BalanceOptions, balance
 from ecgbeats.beats import BeatOptions, beats_from_signal
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
-from ecgbeats.model import CNNConfig, dataset_inputs, predict_proba
+from ecgbeats.model import INFERENCE_BATCH, CNNConfig, dataset_inputs, predict_proba
 from ecgbeats.records import read_annotations_of, read_header, read_recording
 from ecgbeats.resampling import TARGET_FS
 from ecgbeats.rhythm import RR_FEATURES
-from ecgbeats.training import TrainConfig, fit_logit_offsets, macro_f1_present, train_model
+from ecgbeats.training import (
+    Augmentation,
+    TrainConfig,
+    calibrate_batch_norm,
+    fit_logit_offsets,
+    macro_f1_present,
+    train_model,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The nine features measured first ("all"); the longer context came later.
@@ -72,7 +80,13 @@ class Setting:
     loss: str = "cross_entropy"
     leads: int = 1  # 2: the record's second lead as a second input channel
     before: int = 150  # samples before the R peak (config.yaml beats.before)
+    dropout: float | None = None  # of the hidden layers; None: config.yaml model.dropout
+    augmentation: Augmentation | None = None  # random changes to the training beats
     note: str = field(default="", compare=False)
+
+    def hidden_dropout(self, config: dict) -> float:
+        """The dropout of the hidden layers: the setting's own, else config.yaml's."""
+        return config["model"]["dropout"] if self.dropout is None else self.dropout
 
 
 SETTINGS: dict[str, Setting] = {
@@ -122,6 +136,24 @@ SETTINGS: dict[str, Setting] = {
         "focal",
         before=360,
         note="1 s before the R peak: the previous beat in the window",
+    ),
+    "rr_raw_record_median_focal_dropout": Setting(
+        RAW,
+        "class_weight",
+        256,
+        "record_median",
+        "focal",
+        dropout=0.5,
+        note="dropout 0.5 after each hidden layer",
+    ),
+    "rr_raw_record_median_focal_augmented": Setting(
+        RAW,
+        "class_weight",
+        256,
+        "record_median",
+        "focal",
+        augmentation=Augmentation(scale=0.15, shift=4, noise=0.1),
+        note="training beats scaled by up to 15 %, moved by up to 4 samples, noise sd 0.1",
     ),
     "rr_raw_record_median_focal_two_leads": Setting(
         RAW, "class_weight", 256, "record_median", "focal", 2, note="second lead as a channel"
@@ -217,12 +249,15 @@ def train_and_predict(
     epochs: int,
     seed: int,
     offsets: bool,
-) -> tuple[dict[str, np.ndarray], int, int, float]:
+    record_bn: bool,
+) -> tuple[dict[str, np.ndarray], np.ndarray, int, int, float]:
     """Train the setting's model on rows["train"], keep the epoch best on rows["validation"]
     (the workflow's model selection) and predict rows["score"]; with `offsets`, through
-    per-class decision offsets fitted on rows["validation"] (ecgbeats.training.fit_logit_offsets).
-    Returns (predicted labels by variant: "" plain, "+offsets" with the offsets; best epoch,
-    training beats after balancing, seconds)."""
+    per-class decision offsets fitted on rows["validation"] (ecgbeats.training.fit_logit_offsets);
+    with `record_bn`, also with every BatchNorm's statistics taken from the scored record's own
+    beats (no labels: each patient's features normalised to the patient).
+    Returns (predicted labels by variant: "" plain, "+offsets" with the offsets; the class
+    probabilities of rows["score"]; best epoch, training beats after balancing, seconds)."""
     labels = data["labels"]
     network = CNNConfig(
         n_classes=len(names),
@@ -231,7 +266,7 @@ def train_and_predict(
         channels=config["model"]["channels"],
         hidden=config["model"]["hidden"],
         kernel_size=config["model"]["kernel_size"],
-        dropout=config["model"]["dropout"],
+        dropout=setting.hidden_dropout(config),
         rr_features=setting.rr_features,
         rr_hidden=config["model"]["rr_hidden"],
         beat_reference=setting.beat_reference,
@@ -263,6 +298,7 @@ def train_and_predict(
         network,
         training,
         class_weights=balanced.class_weights,
+        augmentation=setting.augmentation,
     )
     seconds = time.perf_counter() - started
     predicted = predict_proba(result.model, dataset_inputs(network, data, rows["score"]))
@@ -276,7 +312,17 @@ def train_and_predict(
         )
         print(f"offsets {np.round(fitted, 2).tolist()}", flush=True)
         decided["+offsets"] = (np.log(predicted + 1e-12) + fitted).argmax(axis=1)
-    return decided, result.best_epoch, int(balanced.labels.size), seconds
+    if record_bn:
+        adapted = np.zeros_like(predicted)
+        scored_records = data["records"][rows["score"]]
+        for record in np.unique(scored_records):
+            own = scored_records == record
+            inputs = dataset_inputs(network, data, rows["score"][own])
+            model = copy.deepcopy(result.model)
+            calibrate_batch_norm(model, torch.from_numpy(inputs).unsqueeze(1), INFERENCE_BATCH)
+            adapted[own] = predict_proba(model.eval(), inputs)
+        decided["+record_bn"] = adapted.argmax(axis=1)
+    return decided, predicted, result.best_epoch, int(balanced.labels.size), seconds
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, names: list[str]) -> dict[str, float]:
@@ -318,10 +364,17 @@ def main() -> None:
         "the suffix +offsets)",
     )
     parser.add_argument(
+        "--record-bn",
+        action="store_true",
+        help="also decide with every BatchNorm's statistics taken from the scored record's own "
+        "beats (setting names get the suffix +record_bn)",
+    )
+    parser.add_argument(
         "--predictions",
         type=Path,
-        help="also write every scored beat (record, sample, true and predicted class) of each "
-        "setting to PREDICTIONS/SETTING_seedSEED.tsv, for per-record error analysis",
+        help="also write every scored beat (record, sample, true and predicted class, the "
+        "class probabilities) of each setting to PREDICTIONS/SETTING_seedSEED.tsv, for "
+        "per-record error analysis and seed ensembles",
     )
     parser.add_argument(
         "--folds",
@@ -391,12 +444,21 @@ def main() -> None:
         # Beats a wider window cannot cut (a record's first, too close to its start) leave
         # this setting's folds; scored_beats says how many remain.
         plans = [{part: rows[available[rows]] for part, rows in plan.items()} for plan in plans]
-        decided, best, seconds, beats = [], [], 0.0, 0
+        decided, probabilities, best, seconds, beats = [], [], [], 0.0, 0
         for plan in plans:
-            variants, epoch, n, s = train_and_predict(
-                setting, inputs, names, plan, config, args.epochs, args.seed, args.offsets
+            variants, proba, epoch, n, s = train_and_predict(
+                setting,
+                inputs,
+                names,
+                plan,
+                config,
+                args.epochs,
+                args.seed,
+                args.offsets,
+                args.record_bn,
             )
             decided.append(variants)
+            probabilities.append(proba)
             best.append(str(epoch))
             seconds, beats = seconds + s, beats + n
         y_true = np.concatenate([labels[plan["score"]] for plan in plans])
@@ -424,6 +486,8 @@ def main() -> None:
                 "beat_reference": setting.beat_reference,
                 "loss": setting.loss,
                 "leads": setting.leads,
+                "dropout": setting.hidden_dropout(config),
+                "augmentation": str(setting.augmentation or "none"),
                 "epochs": args.epochs,
                 "seed": args.seed,
                 "best_epoch": ",".join(best),
@@ -447,6 +511,12 @@ def main() -> None:
                         "sample": data["samples"][scored],
                         "true": np.asarray(names)[y_true],
                         "predicted": np.asarray(names)[y_pred],
+                        # The model's probabilities (the same for every variant): seeds can
+                        # be averaged afterwards (an ensemble) without training again.
+                        **{
+                            f"p_{class_name}": np.concatenate(probabilities)[:, i]
+                            for i, class_name in enumerate(names)
+                        },
                     }
                 )
                 args.predictions.mkdir(parents=True, exist_ok=True)
@@ -462,7 +532,7 @@ def append_row(path: Path, row: dict) -> None:
     table.to_csv(
         path, sep="\t", index=False, float_format="%.4f", mode="a", header=not path.is_file()
     )
-    print(table.drop(columns=["note"]).to_string(index=False), flush=True)
+    print(table.drop(columns=["note"], errors="ignore").to_string(index=False), flush=True)
 
 
 if __name__ == "__main__":

@@ -109,11 +109,12 @@ def test_ablation_cross_validates_over_ds1_records_without_reading_the_test_part
         "--settings",
         "rr_all_focal",
         "--offsets",
+        "--record-bn",
         "--predictions",
         str(tmp_path / "predictions"),
     )
     assert result.returncode == 0, result.stderr
-    for variant in ("rr_all_focal", "rr_all_focal+offsets"):
+    for variant in ("rr_all_focal", "rr_all_focal+offsets", "rr_all_focal+record_bn"):
         beats = pd.read_csv(tmp_path / "predictions" / f"{variant}_seed42.tsv", sep="\t")
         assert len(beats) == 300 and sorted(beats["record"].astype(str).unique()) == [
             "101",
@@ -121,20 +122,30 @@ def test_ablation_cross_validates_over_ds1_records_without_reading_the_test_part
             "108",
         ]
         assert set(beats["true"]) | set(beats["predicted"]) <= set(NAMES)
+        probabilities = beats[[f"p_{name}" for name in NAMES]].to_numpy()
+        np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
+        if "+" not in variant:  # the plain variant decides by the largest probability
+            assert (np.asarray(NAMES)[probabilities.argmax(axis=1)] == beats["predicted"]).all()
     assert "cv3 over DS1 records: [['101'], ['106'], ['108']]" in result.stdout
     assert result.stdout.count("offsets [0.0, ") == 3  # one fit per fold
     result = run_benchmark("benchmarks/ablate_inter.py", *common, "--settings", "paper")
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(out, sep="\t", dtype={"best_epoch": str})
-    # The same three models decide with and without the offsets: two rows.
-    assert table["setting"].tolist() == ["rr_all_focal", "rr_all_focal+offsets", "paper"]
-    assert table["scheme"].tolist() == ["cv3", "cv3", "validation"]
+    # The same three models decide plainly, with the offsets and with each record's own
+    # BatchNorm statistics: three rows.
+    assert table["setting"].tolist() == [
+        "rr_all_focal",
+        "rr_all_focal+offsets",
+        "rr_all_focal+record_bn",
+        "paper",
+    ]
+    assert table["scheme"].tolist() == ["cv3", "cv3", "cv3", "validation"]
     # Cross-validation scores every beat of the three DS1 records once (600 beats over six
     # records); the validation scheme only the split's validation rows.
-    assert table["scored_beats"].tolist() == [300, 300, split["validation"].size]
-    assert table.loc[0, "best_epoch"] == table.loc[1, "best_epoch"] == "1,1,1"
+    assert table["scored_beats"].tolist() == [300, 300, 300, split["validation"].size]
+    assert table.loc[0, "best_epoch"] == table.loc[2, "best_epoch"] == "1,1,1"
     assert table["validation_macro_f1"].between(0, 1).all()
-    assert pd.isna(table.loc[2, "fold_macro_f1_sd"]) and table.loc[0, "fold_macro_f1_sd"] >= 0
+    assert pd.isna(table.loc[3, "fold_macro_f1_sd"]) and table.loc[0, "fold_macro_f1_sd"] >= 0
     assert len(str(table.loc[1, "fold_macro_f1"]).split(",")) == 3
     failed = run_benchmark(
         "benchmarks/ablate_inter.py", *common, "--settings", "rr_all_record_median_two_leads"
@@ -252,3 +263,32 @@ def test_ablation_recuts_the_ds1_records_only_with_a_second_lead_or_a_wider_wind
     # A beat closer than 1 s to its record's start cannot be cut with 1 s before the peak.
     np.testing.assert_array_equal(available[ds1], data["samples"][ds1] >= 360)
     assert not available[-1]
+
+
+def test_seed_ensemble_averages_the_probabilities_of_the_same_beats(tmp_path: Path) -> None:
+    beats = pd.DataFrame({"record": ["101", "101", "106"], "sample": [10, 20, 30]})
+    beats["true"] = ["N", "S", "V"]
+    # Seed 1 is sure of the wrong class for the second beat, seed 2 mildly right about it; their
+    # mean is right (0.35 + 0.7 > 0.55 + 0.2), while each seed alone is right on two beats.
+    seeds = {
+        1: [[0.9, 0.05, 0.05], [0.55, 0.35, 0.1], [0.2, 0.1, 0.7]],
+        2: [[0.4, 0.5, 0.1], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8]],
+    }
+    for seed, probabilities in seeds.items():
+        table = beats.copy()
+        table["predicted"] = "N"  # unused: the script decides from the probabilities
+        table[["p_N", "p_S", "p_V"]] = probabilities
+        table.to_csv(tmp_path / f"demo_seed{seed}.tsv", sep="\t", index=False)
+    out = tmp_path / "ensemble.tsv"
+    arguments = ["--predictions", str(tmp_path), "--setting", "demo", "--out", str(out)]
+    result = run_benchmark("benchmarks/ensemble_seeds.py", *arguments, "--seeds", "1", "2")
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(out, sep="\t")
+    assert table["model"].tolist() == ["seed 1", "seed 2", "ensemble of 2"]
+    assert table["accuracy"].tolist() == pytest.approx([2 / 3, 2 / 3, 1.0], abs=1e-4)
+    assert table.loc[2, "macro_f1"] == pytest.approx(1.0)
+    beats.iloc[:1].to_csv(tmp_path / "demo_seed3.tsv", sep="\t", index=False)
+    failed = run_benchmark("benchmarks/ensemble_seeds.py", *arguments, "--seeds", "1", "3")
+    assert failed.returncode != 0 and "no probability columns" in failed.stderr
+    failed = run_benchmark("benchmarks/ensemble_seeds.py", *arguments, "--seeds", "1", "4")
+    assert failed.returncode != 0 and "demo_seed4.tsv: no predictions" in failed.stderr

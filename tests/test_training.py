@@ -13,8 +13,10 @@ from torch import nn
 from ecgbeats.errors import InputError
 from ecgbeats.model import BeatCNN, CNNConfig, predict_proba
 from ecgbeats.training import (
+    Augmentation,
     FocalLoss,
     TrainConfig,
+    augment_beats,
     calibrate_batch_norm,
     evaluate,
     fit_logit_offsets,
@@ -211,3 +213,58 @@ def test_logit_offsets_move_a_biased_decision_back_and_leave_a_good_one_alone():
     assert np.array_equal(fit_logit_offsets(perfect, labels, (-1.0, 1.0), rounds=2), np.zeros(3))
     with pytest.raises(InputError, match="scores shaped"):
         fit_logit_offsets(perfect[:10], labels, (1.0,), rounds=1)
+
+
+def two_lead_rows(n: int = 6) -> tuple[CNNConfig, torch.Tensor]:
+    """Rows of two leads of 40 samples (a ramp per lead) and two RR features."""
+    config = CNNConfig(
+        n_classes=3, input_length=40, leads=2, **{**SMALL, "rr_features": ["previous", "next"]}
+    )
+    ramp = torch.arange(40, dtype=torch.float32)
+    leads = torch.stack([ramp, 100 + ramp]).reshape(1, 80).repeat(n, 1)
+    rr = torch.tensor([[0.8, 1.2]]).repeat(n, 1)
+    return config, torch.cat([leads, rr], dim=1).unsqueeze(1)
+
+
+def test_augmentation_scales_and_moves_each_beat_and_leaves_rr_alone() -> None:
+    config, rows = two_lead_rows()
+    generator = torch.Generator().manual_seed(3)
+    unchanged = augment_beats(rows, config, Augmentation(0.0, 0, 0.0), generator)
+    assert torch.equal(unchanged, rows)
+    moved = augment_beats(rows, config, Augmentation(0.0, 3, 0.0), generator)
+    assert moved.shape == rows.shape
+    assert torch.equal(moved[:, 0, 80:], rows[:, 0, 80:])  # the RR features
+    for row in moved[:, 0]:
+        first, second = row[:40], row[40:80]
+        offset = 20 - int(first[20])  # the ramp read at the middle: how far it moved
+        assert -3 <= offset <= 3
+        expected = (torch.arange(40) - offset).clamp(0, 39).float()
+        assert torch.equal(first, expected)  # edges repeated
+        assert torch.equal(second, 100 + expected)  # both leads moved alike
+    scaled = augment_beats(rows, config, Augmentation(0.2, 0, 0.0), generator)
+    factors = scaled[:, 0, 1] / rows[:, 0, 1]
+    assert torch.all((factors >= 0.8) & (factors <= 1.2)) and factors.unique().numel() == 6
+    torch.testing.assert_close(scaled[:, 0, :80], rows[:, 0, :80] * factors[:, None])
+    noisy = augment_beats(rows, config, Augmentation(0.0, 0, 0.5), generator)
+    assert 0.3 < float((noisy - rows)[:, 0, :80].std()) < 0.7
+    again = augment_beats(rows, config, Augmentation(0.2, 3, 0.5), torch.Generator().manual_seed(1))
+    assert torch.equal(
+        again,
+        augment_beats(rows, config, Augmentation(0.2, 3, 0.5), torch.Generator().manual_seed(1)),
+    )
+    with pytest.raises(InputError, match="scale must be in"):
+        Augmentation(1.0, 0, 0.0)
+    with pytest.raises(InputError, match="shift must be >= 0.*noise must be >= 0"):
+        Augmentation(0.1, -1, -0.1)
+
+
+def test_augmented_training_is_deterministic_and_differs_from_plain() -> None:
+    x, y = tiny_beats()
+    config, augmentation = settings(seed=7), Augmentation(0.15, 4, 0.1)
+    first = train_model(x[:200], y[:200], x[200:], y[200:], small(), config, None, augmentation)
+    second = train_model(x[:200], y[:200], x[200:], y[200:], small(), config, None, augmentation)
+    plain = train_model(x[:200], y[:200], x[200:], y[200:], small(), config)
+    weights = [result.model.state_dict() for result in (first, second, plain)]
+    assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
+    assert not all(torch.equal(weights[0][k], weights[2][k]) for k in weights[0])
+    assert first.history[0]["train_loss"] != plain.history[0]["train_loss"]

@@ -97,6 +97,49 @@ class TrainConfig:
             raise InputError("training settings: " + "; ".join(problems))
 
 
+@dataclass(frozen=True)
+class Augmentation:
+    """Random changes to each training beat, drawn anew for every batch of every epoch, so
+    the network cannot learn a training patient's exact waveform: the amplitude scaled by a
+    factor from U(1 - scale, 1 + scale), the beat moved by a whole number of samples from
+    U{-shift, ..., shift} (edges repeated: R-peak jitter of a detector), then Gaussian noise of
+    sd `noise` (units of the normalised beat) added. The RR features are left as they are."""
+
+    scale: float
+    shift: int
+    noise: float
+
+    def __post_init__(self) -> None:
+        problems = []
+        if not 0 <= self.scale < 1:
+            problems.append(f"scale must be in [0, 1), got {self.scale}")
+        if self.shift < 0:
+            problems.append(f"shift must be >= 0, got {self.shift}")
+        if self.noise < 0:
+            problems.append(f"noise must be >= 0, got {self.noise}")
+        if problems:
+            raise InputError("augmentation settings: " + "; ".join(problems))
+
+
+def augment_beats(
+    rows: torch.Tensor, config: CNNConfig, augmentation: Augmentation, generator: torch.Generator
+) -> torch.Tensor:
+    """`rows` (b, 1, config.input_width) with each lead's beat changed as `augmentation` says
+    (every lead of a row alike); a new tensor. Random numbers come from `generator` (CPU), so
+    CPU and CUDA runs draw the same ones."""
+    b, leads, length = rows.shape[0], config.leads, config.input_length
+    beats = rows[:, 0, : config.beat_width].reshape(b, leads, length)
+    factor = 1 + augmentation.scale * (2 * torch.rand(b, 1, 1, generator=generator) - 1)
+    offset = torch.randint(
+        -augmentation.shift, augmentation.shift + 1, (b, 1, 1), generator=generator
+    )
+    source = (torch.arange(length).view(1, 1, length) - offset).clamp(0, length - 1)
+    noise = augmentation.noise * torch.randn(b, leads, length, generator=generator)
+    moved = torch.gather(beats, 2, source.expand(b, leads, length).to(rows.device))
+    changed = moved * factor.to(rows.device) + noise.to(rows.device)
+    return torch.cat([changed.reshape(b, 1, -1), rows[:, :, config.beat_width :]], dim=2)
+
+
 @dataclass
 class TrainResult:
     """The best-on-validation model (eval mode, CPU) and the per-epoch history."""
@@ -229,10 +272,12 @@ def train_model(
     model_config: CNNConfig,
     train_config: TrainConfig,
     class_weights: np.ndarray | None = None,
+    augmentation: Augmentation | None = None,
 ) -> TrainResult:
     """Train a fresh :class:`BeatCNN` on input rows (n, model_config.input_width; see
-    ecgbeats.model.model_inputs); keep the weights of the epoch with best validation macro-F1
-    (ties: lower validation loss). Logs one line per epoch."""
+    ecgbeats.model.model_inputs), each batch changed by `augmentation` when given; keep the
+    weights of the epoch with best validation macro-F1 (ties: lower validation loss). Logs one
+    line per epoch."""
     k = model_config.n_classes
     for name, y in (("train", train_labels), ("validation", validation_labels)):
         y = np.asarray(y)
@@ -267,6 +312,8 @@ def train_model(
         )
         # The permutation generator lives on the CPU so CPU and CUDA runs shuffle alike.
         generator = torch.Generator().manual_seed(train_config.seed)
+        # A generator of its own: augmenting leaves the order of the batches unchanged.
+        augmenting = torch.Generator().manual_seed(train_config.seed + 1)
         n = x_train.shape[0]
         low_precision = train_config.precision == "bfloat16"
         history: list[dict[str, float]] = []
@@ -284,8 +331,11 @@ def train_model(
                 batch = order[start : start + train_config.batch_size]
                 # bfloat16 autocast: convolutions and linear layers in bfloat16, the loss and
                 # the (float32) weights' updates as before.
+                rows = x_train[batch]
+                if augmentation is not None:
+                    rows = augment_beats(rows, model_config, augmentation, augmenting)
                 with torch.autocast(device.type, dtype=torch.bfloat16, enabled=low_precision):
-                    logits = model(x_train[batch])
+                    logits = model(rows)
                 loss = loss_fn(logits.float(), y_train[batch])
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
