@@ -29,7 +29,6 @@ at once, so an interrupted run keeps what it measured.
 from __future__ import annotations
 
 import argparse
-import copy
 import logging
 import time
 from dataclasses import dataclass, field
@@ -46,16 +45,16 @@ from ecgbeats.balancing import BalanceOptions, balance
 from ecgbeats.beats import BeatOptions, beats_from_signal
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
-from ecgbeats.model import INFERENCE_BATCH, CNNConfig, dataset_inputs, predict_proba
+from ecgbeats.model import CNNConfig, dataset_inputs, predict_proba
 from ecgbeats.records import read_annotations_of, read_header, read_recording
 from ecgbeats.resampling import TARGET_FS
 from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.training import (
     Augmentation,
     TrainConfig,
-    calibrate_batch_norm,
     fit_logit_offsets,
     macro_f1_present,
+    outputs_by_group,
     train_model,
 )
 
@@ -82,6 +81,9 @@ class Setting:
     before: int = 150  # samples before the R peak (config.yaml beats.before)
     dropout: float | None = None  # of the hidden layers; None: config.yaml model.dropout
     augmentation: Augmentation | None = None  # random changes to the training beats
+    # Training batches of one record each, and every record scored through BatchNorm statistics
+    # of its own beats (ecgbeats.training.group_batches, outputs_by_group).
+    record_batches: bool = False
     note: str = field(default="", compare=False)
 
     def hidden_dropout(self, config: dict) -> float:
@@ -154,6 +156,15 @@ SETTINGS: dict[str, Setting] = {
         "focal",
         augmentation=Augmentation(scale=0.15, shift=4, noise=0.1),
         note="training beats scaled by up to 15 %, moved by up to 4 samples, noise sd 0.1",
+    ),
+    "rr_raw_record_median_focal_record_bn": Setting(
+        RAW,
+        "class_weight",
+        256,
+        "record_median",
+        "focal",
+        record_batches=True,
+        note="batches of one record; BatchNorm statistics of the scored record",
     ),
     "rr_raw_record_median_focal_two_leads": Setting(
         RAW, "class_weight", 256, "record_median", "focal", 2, note="second lead as a channel"
@@ -289,6 +300,12 @@ def train_and_predict(
             "precision": "float32",
         }
     )
+    records = data["records"]
+    groups = None
+    if setting.record_batches:
+        if balanced.labels.size != rows["train"].size:
+            raise InputError("batches of one record need balance class_weight or none")
+        groups = (records[rows["train"]], records[rows["validation"]])
     started = time.perf_counter()
     result = train_model(
         balanced.beats,
@@ -299,9 +316,15 @@ def train_and_predict(
         training,
         class_weights=balanced.class_weights,
         augmentation=setting.augmentation,
+        groups=groups,
     )
     seconds = time.perf_counter() - started
-    predicted = predict_proba(result.model, dataset_inputs(network, data, rows["score"]))
+    scored = dataset_inputs(network, data, rows["score"])
+    predicted = (
+        by_record(result.model, scored, records[rows["score"]])
+        if setting.record_batches
+        else predict_proba(result.model, scored)
+    )
     decided = {"": predicted.argmax(axis=1)}
     if offsets:
         # Per-class decision offsets fitted on the selection rows, applied to the scored ones:
@@ -312,17 +335,16 @@ def train_and_predict(
         )
         print(f"offsets {np.round(fitted, 2).tolist()}", flush=True)
         decided["+offsets"] = (np.log(predicted + 1e-12) + fitted).argmax(axis=1)
-    if record_bn:
-        adapted = np.zeros_like(predicted)
-        scored_records = data["records"][rows["score"]]
-        for record in np.unique(scored_records):
-            own = scored_records == record
-            inputs = dataset_inputs(network, data, rows["score"][own])
-            model = copy.deepcopy(result.model)
-            calibrate_batch_norm(model, torch.from_numpy(inputs).unsqueeze(1), INFERENCE_BATCH)
-            adapted[own] = predict_proba(model.eval(), inputs)
-        decided["+record_bn"] = adapted.argmax(axis=1)
+    if record_bn and not setting.record_batches:
+        decided["+record_bn"] = by_record(result.model, scored, records[rows["score"]]).argmax(1)
     return decided, predicted, result.best_epoch, int(balanced.labels.size), seconds
+
+
+def by_record(model: torch.nn.Module, inputs: np.ndarray, records: np.ndarray) -> np.ndarray:
+    """Class probabilities of `inputs`, each record's rows through BatchNorm statistics of its
+    own beats (ecgbeats.training.outputs_by_group)."""
+    logits = outputs_by_group(model, torch.from_numpy(inputs).unsqueeze(1), records)
+    return torch.softmax(torch.from_numpy(logits), dim=1).numpy()
 
 
 def scores(y_true: np.ndarray, y_pred: np.ndarray, names: list[str]) -> dict[str, float]:
@@ -488,6 +510,7 @@ def main() -> None:
                 "leads": setting.leads,
                 "dropout": setting.hidden_dropout(config),
                 "augmentation": str(setting.augmentation or "none"),
+                "record_batches": setting.record_batches,
                 "epochs": args.epochs,
                 "seed": args.seed,
                 "best_epoch": ",".join(best),

@@ -147,6 +147,24 @@ def test_ablation_cross_validates_over_ds1_records_without_reading_the_test_part
     assert table["validation_macro_f1"].between(0, 1).all()
     assert pd.isna(table.loc[3, "fold_macro_f1_sd"]) and table.loc[0, "fold_macro_f1_sd"] >= 0
     assert len(str(table.loc[1, "fold_macro_f1"]).split(",")) == 3
+    grouped = tmp_path / "grouped.tsv"
+    result = run_benchmark(
+        "benchmarks/ablate_inter.py",
+        *common[:2],
+        "--out",
+        str(grouped),
+        *common[4:],
+        "--folds",
+        "3",
+        "--settings",
+        "rr_raw_record_median_focal_record_bn",
+        "--record-bn",
+    )
+    assert result.returncode == 0, result.stderr
+    # Trained on batches of one record and scored per record already: one row, no +record_bn.
+    table = pd.read_csv(grouped, sep="\t")
+    assert table["setting"].tolist() == ["rr_raw_record_median_focal_record_bn"]
+    assert table["record_batches"].tolist() == [True] and table.loc[0, "scored_beats"] == 300
     failed = run_benchmark(
         "benchmarks/ablate_inter.py", *common, "--settings", "rr_all_record_median_two_leads"
     )

@@ -20,7 +20,9 @@ from ecgbeats.training import (
     calibrate_batch_norm,
     evaluate,
     fit_logit_offsets,
+    group_batches,
     macro_f1_present,
+    outputs_by_group,
     train_model,
 )
 
@@ -267,4 +269,55 @@ def test_augmented_training_is_deterministic_and_differs_from_plain() -> None:
     weights = [result.model.state_dict() for result in (first, second, plain)]
     assert all(torch.equal(weights[0][k], weights[1][k]) for k in weights[0])
     assert not all(torch.equal(weights[0][k], weights[2][k]) for k in weights[0])
+    assert first.history[0]["train_loss"] != plain.history[0]["train_loss"]
+
+
+def test_group_batches_hold_one_group_each_and_cover_every_row_once() -> None:
+    groups = np.array(["b"] * 7 + ["a"] * 5 + ["c"] * 2)[np.random.default_rng(0).permutation(14)]
+    batches = group_batches(groups, 3, torch.Generator().manual_seed(0))
+    rows = torch.cat(batches).numpy()
+    assert sorted(rows.tolist()) == list(range(14))
+    assert all(len(set(groups[batch.numpy()])) == 1 for batch in batches)
+    # Near-equal pieces: 7 rows -> 3 + 2 + 2, 5 -> 3 + 2, 2 -> 2.
+    sizes = sorted(batch.numel() for batch in batches)
+    assert sizes == [2, 2, 2, 2, 3, 3] and max(sizes) <= 3
+    again = group_batches(groups, 3, torch.Generator().manual_seed(0))
+    assert all(torch.equal(x, y) for x, y in zip(batches, again, strict=True))
+    with pytest.raises(InputError, match=r"group\(s\) \['d'\] with fewer than 2"):
+        group_batches(np.array(["a", "a", "d"]), 3, torch.Generator())
+
+
+def test_outputs_by_group_normalise_each_group_by_its_own_statistics() -> None:
+    config = small()
+    torch.manual_seed(0)
+    model = BeatCNN(config).eval()
+    x, _ = tiny_beats(20)
+    rows = torch.from_numpy(x).unsqueeze(1)
+    # The same beats twice, the second time scaled by 3 (another patient's gain and
+    # lead): with each group's own statistics the first BatchNorm undoes it, so both
+    # groups get the same logits; with the model's stored statistics they differ.
+    shifted = torch.cat([rows, 3 * rows])
+    groups = np.array(["p"] * 20 + ["q"] * 20)
+    calibrate_batch_norm(model, rows)  # stored statistics: those of group p
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    logits = outputs_by_group(model, shifted, groups)
+    np.testing.assert_allclose(logits[20:], logits[:20], atol=1e-3)  # BatchNorm eps aside
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    plain = model(shifted).detach().numpy()
+    np.testing.assert_allclose(plain[:20], logits[:20], atol=1e-4)
+    assert np.abs(plain[20:] - plain[:20]).max() > 0.02  # 20 times the tolerance above
+    with pytest.raises(InputError, match="39 group labels for 40 rows"):
+        outputs_by_group(model, shifted, groups[:39])
+
+
+def test_training_in_batches_of_one_group_is_deterministic() -> None:
+    x, y = tiny_beats()
+    groups = (np.repeat(["r1", "r2", "r3", "r4"], 50), np.repeat(["r5", "r6"], 50))
+    config = settings(seed=3, epochs=2)
+    first = train_model(x[:200], y[:200], x[200:], y[200:], small(), config, groups=groups)
+    second = train_model(x[:200], y[:200], x[200:], y[200:], small(), config, groups=groups)
+    plain = train_model(x[:200], y[:200], x[200:], y[200:], small(), config)
+    assert [row["validation_loss"] for row in first.history] == [
+        row["validation_loss"] for row in second.history
+    ]
     assert first.history[0]["train_loss"] != plain.history[0]["train_loss"]

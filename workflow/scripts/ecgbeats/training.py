@@ -181,6 +181,54 @@ def calibrate_batch_norm(model: nn.Module, beats: torch.Tensor, batch_size: int 
         m.momentum = momentum
 
 
+def outputs_by_group(
+    model: nn.Module,
+    beats: torch.Tensor,
+    groups: np.ndarray,
+    batch_size: int = INFERENCE_BATCH,
+) -> np.ndarray:
+    """The logits of `beats` (a tensor shaped for the model) in evaluation mode, each group's
+    rows (`groups`: e.g. the record of each row) through a copy of `model` whose BatchNorm
+    statistics are those of that group's own rows: every patient's features normalised to the
+    patient, without labels. Rows keep their order; `model` is left unchanged."""
+    groups = np.asarray(groups)
+    if groups.shape != (beats.shape[0],):
+        raise InputError(f"{groups.shape[0]} group labels for {beats.shape[0]} rows")
+    logits: np.ndarray | None = None
+    for group in np.unique(groups):
+        own = torch.from_numpy(np.flatnonzero(groups == group)).to(beats.device)
+        adapted = copy.deepcopy(model)
+        calibrate_batch_norm(adapted, beats[own], batch_size)
+        part = batched_outputs(adapted, beats[own], batch_size, beats.device)
+        if logits is None:
+            logits = np.zeros((beats.shape[0], part.shape[1]), dtype=part.dtype)
+        logits[own.cpu().numpy()] = part
+    if logits is None:
+        raise InputError("no rows to score")
+    return logits
+
+
+def group_batches(
+    groups: np.ndarray, batch_size: int, generator: torch.Generator
+) -> list[torch.Tensor]:
+    """One epoch's batches of row indices, each batch from one group only (every group's rows
+    shuffled and cut into near-equal batches of at most `batch_size`; the batches in random
+    order), so that BatchNorm normalises each training batch by one patient, as
+    :func:`outputs_by_group` does at inference. A group needs two rows (BatchNorm's batch
+    statistics need two)."""
+    groups = np.asarray(groups)
+    names, counts = np.unique(groups, return_counts=True)
+    if np.any(counts < 2):
+        raise InputError(f"group(s) {names[counts < 2].tolist()} with fewer than 2 training rows")
+    shuffled = torch.randperm(groups.size, generator=generator).numpy()
+    order = shuffled[np.argsort(groups[shuffled], kind="stable")]
+    batches = []
+    for rows in np.split(order, np.cumsum(counts)[:-1]):
+        pieces = np.array_split(rows, -(-rows.size // batch_size))
+        batches += [torch.from_numpy(piece) for piece in pieces]
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator).tolist()]
+
+
 def macro_f1_present(y_true: np.ndarray, y_pred: np.ndarray) -> float:
     """Macro-F1 over the classes present in `y_true` (the model-selection criterion)."""
     # Averaged over the classes present in y_true: a class absent from a (record-wise)
@@ -228,9 +276,15 @@ def evaluate(
     beats: torch.Tensor,
     labels: torch.Tensor,
     batch_size: int = INFERENCE_BATCH,
+    groups: np.ndarray | None = None,
 ) -> tuple[float, float, float]:
-    """Mean unweighted cross-entropy, accuracy and macro-F1 of `model` in evaluation mode."""
-    logits = torch.from_numpy(batched_outputs(model, beats, batch_size, beats.device))
+    """Mean unweighted cross-entropy, accuracy and macro-F1 of `model` in evaluation mode (with
+    `groups`: each group through its own BatchNorm statistics, :func:`outputs_by_group`)."""
+    logits = torch.from_numpy(
+        batched_outputs(model, beats, batch_size, beats.device)
+        if groups is None
+        else outputs_by_group(model, beats, groups, batch_size)
+    )
     logits = logits.to(beats.device)
     total_loss = 0.0
     # Summed per batch and accumulated as a Python float: the recorded losses keep their rounding.
@@ -273,11 +327,15 @@ def train_model(
     train_config: TrainConfig,
     class_weights: np.ndarray | None = None,
     augmentation: Augmentation | None = None,
+    groups: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> TrainResult:
     """Train a fresh :class:`BeatCNN` on input rows (n, model_config.input_width; see
     ecgbeats.model.model_inputs), each batch changed by `augmentation` when given; keep the
-    weights of the epoch with best validation macro-F1 (ties: lower validation loss). Logs one
-    line per epoch."""
+    weights of the epoch with best validation macro-F1 (ties: lower validation loss). With
+    `groups` (the group, e.g. the record, of every training and of every validation row), each
+    training batch holds one group's rows (:func:`group_batches`) and validation scores each
+    group through its own BatchNorm statistics (:func:`outputs_by_group`). Logs one line per
+    epoch."""
     k = model_config.n_classes
     for name, y in (("train", train_labels), ("validation", validation_labels)):
         y = np.asarray(y)
@@ -324,11 +382,19 @@ def train_model(
             started = time.perf_counter()
             lr = optimiser.param_groups[0]["lr"]
             model.train()
-            order = torch.randperm(n, generator=generator).to(device)
+            if groups is None:
+                order = torch.randperm(n, generator=generator).to(device)
+                batches = list(order.split(train_config.batch_size))
+            else:
+                batches = [
+                    batch.to(device)
+                    for batch in group_batches(groups[0], train_config.batch_size, generator)
+                ]
+                order = torch.cat(batches)
             loss_sum = torch.zeros((), device=device)
             predictions = torch.empty(n, dtype=torch.int64, device=device)
-            for start in range(0, n, train_config.batch_size):
-                batch = order[start : start + train_config.batch_size]
+            start = 0
+            for batch in batches:
                 # bfloat16 autocast: convolutions and linear layers in bfloat16, the loss and
                 # the (float32) weights' updates as before.
                 rows = x_train[batch]
@@ -343,13 +409,16 @@ def train_model(
                 # Accumulated on the device: no host sync per batch.
                 loss_sum += loss.detach() * batch.numel()
                 predictions[start : start + batch.numel()] = logits.detach().argmax(dim=1)
+                start += batch.numel()
             scheduler.step()
             if train_config.bn_calibration_beats:
                 calibration = order[: train_config.bn_calibration_beats]
                 calibrate_batch_norm(model, x_train[calibration], train_config.batch_size)
             y_seen = y_train[order].cpu().numpy()
             y_hat = predictions.cpu().numpy()
-            val_loss, val_acc, val_f1 = evaluate(model, x_val, y_val)
+            val_loss, val_acc, val_f1 = evaluate(
+                model, x_val, y_val, groups=None if groups is None else groups[1]
+            )
             row = {
                 "epoch": epoch,
                 "lr": lr,
