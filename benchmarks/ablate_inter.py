@@ -13,7 +13,11 @@ results/inter/aami/split.npz`` first). Two schemes:
 
 With ``--offsets`` every model also decides through per-class offsets on its log-probabilities,
 fitted on its selection part (ecgbeats.training.fit_logit_offsets): a second row per setting,
-named ``SETTING+offsets``, from the same models. The two-lead settings read the second lead of
+named ``SETTING+offsets``, from the same models; with ``--record-bn`` a row ``SETTING+record_bn``
+of the same models deciding with every BatchNorm's statistics taken from the scored record's own
+beats (the ``..._record_bn`` setting also trains on batches of one record and always scores that
+way). ``--predictions`` writes every scored beat with its class probabilities, which
+``benchmarks/ensemble_seeds.py`` averages over seeds. The two-lead settings read the second lead of
 each DS1 record from ``--data-dir`` (the workflow's beats are one lead), and the wide-window
 setting cuts its beats there again with more samples before the R peak.
 
@@ -23,7 +27,8 @@ nothing here can be chosen by looking at it. Each finished setting is appended t
 at once, so an interrupted run keeps what it measured.
 
     python benchmarks/ablate_inter.py --out results/inter/aami/ablation.tsv [--folds 5]
-        [--settings A B] [--epochs 8] [--threads 2] [--seed 42] [--offsets] [--data-dir DIR]
+        [--settings A B] [--epochs 8] [--threads 2] [--seed 42] [--offsets] [--record-bn]
+        [--predictions DIR] [--data-dir DIR]
 """
 
 from __future__ import annotations
