@@ -321,3 +321,7 @@ def test_training_in_batches_of_one_group_is_deterministic() -> None:
         row["validation_loss"] for row in second.history
     ]
     assert first.history[0]["train_loss"] != plain.history[0]["train_loss"]
+    with pytest.raises(InputError, match="199 training groups for 200 rows"):
+        train_model(
+            x[:200], y[:200], x[200:], y[200:], small(), config, groups=(groups[0][1:], groups[1])
+        )

@@ -341,6 +341,10 @@ def train_model(
         y = np.asarray(y)
         if y.size and (y.min() < 0 or y.max() >= k):
             raise InputError(f"{name} labels outside 0..{k - 1} for a {k}-class model")
+    if groups is not None and np.shape(groups[0]) != (np.shape(train_labels)[0],):
+        raise InputError(
+            f"{np.shape(groups[0])[0]} training groups for {np.shape(train_labels)[0]} rows"
+        )
     device = resolve_device(train_config.device)
     with deterministic(train_config.seed):
         x_train, y_train = _as_tensors(
