@@ -422,30 +422,25 @@ def main() -> None:
     # Only the training and validation indices are used: the test part (DS2) stays untouched.
     data, parts, names = load_rows_of(dataset, SPLIT, split, ("train", "validation"))
     labels, records = data["labels"], data["records"].astype(str)
+    ds1 = np.concatenate([parts["train"], parts["validation"]])
+    # One cut per (leads, before): settings that cut the same beats share it (records read once).
+    cuts: dict[tuple[int, int], tuple[dict[str, np.ndarray], np.ndarray]] = {}
     recut: dict[str, tuple[dict[str, np.ndarray], np.ndarray]] = {}
     for name in args.settings:
         setting = SETTINGS[name]
         if setting.leads != 1 or setting.before != config["beats"]["before"]:
             if args.data_dir is None:
                 parser.error(f"setting {name} cuts its own beats: it needs --data-dir")
-            ds1 = np.concatenate([parts["train"], parts["validation"]])
-            # Settings that cut the same beats share one cut (the records are read once).
-            same = [
-                other
-                for other in recut
-                if (SETTINGS[other].leads, SETTINGS[other].before)
-                == (setting.leads, setting.before)
-            ]
-            recut[name] = (
-                recut[same[0]] if same else recut_beats(data, ds1, args.data_dir, config, setting)
-            )
+            key = (setting.leads, setting.before)
+            if key not in cuts:
+                cuts[key] = recut_beats(data, ds1, args.data_dir, config, setting)
+            recut[name] = cuts[key]
             lost = int(np.sum(~recut[name][1][ds1]))
             if lost and setting.before == config["beats"]["before"]:
                 raise InputError(f"{lost} dataset beats not found again in their records")
             print(f"{name}: {lost} DS1 beats outside the window", flush=True)
     cpu = torch.backends.cpu.get_cpu_capability()
     if args.folds:
-        ds1 = np.concatenate([parts["train"], parts["validation"]])
         folds = ds1_folds(records[ds1], labels[ds1], names, args.folds)
         fold_rows = [ds1[np.isin(records[ds1], fold)] for fold in folds]
         scheme = f"cv{args.folds}"
@@ -533,6 +528,7 @@ def main() -> None:
             append_row(args.out, row)
             if args.predictions:
                 scored = np.concatenate([plan["score"] for plan in plans])
+                scored_probabilities = np.concatenate(probabilities)
                 beats_scored = pd.DataFrame(
                     {
                         "record": records[scored],
@@ -542,7 +538,7 @@ def main() -> None:
                         # The model's probabilities (the same for every variant): seeds can
                         # be averaged afterwards (an ensemble) without training again.
                         **{
-                            f"p_{class_name}": np.concatenate(probabilities)[:, i]
+                            f"p_{class_name}": scored_probabilities[:, i]
                             for i, class_name in enumerate(names)
                         },
                     }

@@ -44,7 +44,7 @@ import torch
 from torch import nn
 
 from ecgbeats.artifacts import load_checkpoint
-from ecgbeats.errors import InputError
+from ecgbeats.errors import InputError, raise_problems
 from ecgbeats.rhythm import RR_FEATURES, select_rr_features
 
 #: What each beat is taken relative to before the network sees it.
@@ -111,8 +111,7 @@ class CNNConfig:
             )
         if not 0.0 <= self.dropout < 1.0:
             problems.append(f"dropout must be in [0, 1), got {self.dropout}")
-        if problems:
-            raise InputError("CNN model settings: " + "; ".join(problems))
+        raise_problems("CNN model settings", problems)
 
     @property
     def input_width(self) -> int:

@@ -20,7 +20,7 @@ import torch
 from sklearn.metrics import f1_score
 from torch import nn
 
-from ecgbeats.errors import InputError
+from ecgbeats.errors import InputError, raise_problems
 from ecgbeats.model import INFERENCE_BATCH, BeatCNN, CNNConfig, batched_outputs, resolve_device
 
 logger = logging.getLogger(__name__)
@@ -93,8 +93,7 @@ class TrainConfig:
             problems.append(f"weight_decay must be >= 0, got {self.weight_decay}")
         if self.bn_calibration_beats < 0:
             problems.append(f"bn_calibration_beats must be >= 0, got {self.bn_calibration_beats}")
-        if problems:
-            raise InputError("training settings: " + "; ".join(problems))
+        raise_problems("training settings", problems)
 
 
 @dataclass(frozen=True)
@@ -117,8 +116,7 @@ class Augmentation:
             problems.append(f"shift must be >= 0, got {self.shift}")
         if self.noise < 0:
             problems.append(f"noise must be >= 0, got {self.noise}")
-        if problems:
-            raise InputError("augmentation settings: " + "; ".join(problems))
+        raise_problems("augmentation settings", problems)
 
 
 def augment_beats(
