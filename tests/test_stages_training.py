@@ -8,12 +8,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from test_training import SMALL
 
 from ecgbeats.artifacts import DATASET, SPLIT
 from ecgbeats.balancing import BalanceOptions
 from ecgbeats.errors import InputError
-from ecgbeats.model import load_model, predict_proba
+from ecgbeats.model import dataset_inputs, load_model, predict_proba
 from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.splits import InterSplitOptions, IntraSplitOptions
 from ecgbeats.stages.splitting import split_dataset
@@ -110,7 +111,9 @@ def test_train_model_writes_model_and_history(
     split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTRA)
     model_path, history = tmp_path / "model.pt", tmp_path / "history.tsv"
     with caplog.at_level(logging.INFO):
-        best = train_model(dataset, split_path, model_path, history, SMOTE, SMALL_CNN, TWO_EPOCHS)
+        best = train_model(
+            dataset, split_path, model_path, history, SMOTE, SMALL_CNN, TWO_EPOCHS, None
+        )
     assert best in (1, 2)
     model, names = load_model(model_path, expected_class_names=NAMES)
     assert names == NAMES
@@ -119,6 +122,82 @@ def test_train_model_writes_model_and_history(
     test = SPLIT.load(split_path)["test"]
     beats = DATASET.load(dataset)["beats"]
     assert predict_proba(model, beats[test]).shape == (test.size, 3)
+    assert model.prematurity is None  # no decision asked for: the CNN decides alone
+
+
+def write_timed_dataset(path: Path) -> Path:
+    """write_dataset's beats with RR features of a known rhythm: PAC beats come early (previous
+    0.5 s) and are followed by a pause (next 1.1 s) in a rhythm of 0.8 s; the others are on
+    time."""
+    write_dataset(path)
+    data = dict(DATASET.load(path))
+    rng = np.random.default_rng(1)
+    n = data["labels"].size
+    premature = data["labels"] == NAMES.index("PAC")
+    rr = np.full((n, len(RR_FEATURES)), 0.8)
+    column = {name: i for i, name in enumerate(RR_FEATURES)}
+    rr[:, column["previous"]] = np.where(premature, 0.5, 0.8) + rng.normal(0, 0.03, n)
+    rr[:, column["next"]] = np.where(premature, 1.1, 0.8) + rng.normal(0, 0.03, n)
+    data["rr_features"] = rr.astype(np.float32)
+    DATASET.save(path, **data)
+    return path
+
+
+def test_train_model_fits_and_stores_the_premature_beat_decision(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    dataset = write_timed_dataset(tmp_path / "six.npz")
+    split_path = tmp_path / "split.npz"
+    split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTRA)
+    network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
+    decision = {"normal": "NOR", "premature": "PAC"}
+    with caplog.at_level(logging.INFO):
+        train_model(
+            dataset,
+            split_path,
+            tmp_path / "model.pt",
+            tmp_path / "history.tsv",
+            SMOTE,
+            network,
+            TWO_EPOCHS,
+            decision,
+        )
+    assert "premature-beat decision (PAC vs NOR): intercept" in caplog.text
+    model, _ = load_model(tmp_path / "model.pt", expected_class_names=NAMES)
+    assert model.prematurity is not None
+    assert (model.prematurity.normal, model.prematurity.premature) == (0, 2)
+    # An early beat followed by a pause: previous / local below 1 raises the premature odds.
+    assert model.prematurity.coefficients[0] < 0
+    data, split = DATASET.load(dataset), SPLIT.load(split_path)
+    inputs = dataset_inputs(model.config, data, split["test"])
+    alone = torch.softmax(model(torch.from_numpy(inputs)), dim=1).detach().numpy()
+    decided = predict_proba(model, inputs)
+    np.testing.assert_allclose(decided[:, 1], alone[:, 1], rtol=1e-5)  # PVC untouched
+    np.testing.assert_allclose(decided[:, [0, 2]].sum(1), alone[:, [0, 2]].sum(1), rtol=1e-5)
+    # The rhythm alone separates PAC from NOR here, so every conducted test beat is told right.
+    conducted = np.isin(data["labels"][split["test"]], [0, 2])
+    truth = data["labels"][split["test"]][conducted]
+    chosen = np.where(decided[conducted, 2] > decided[conducted, 0], 2, 0)
+    np.testing.assert_array_equal(chosen, truth)
+
+
+def test_train_model_refuses_a_decision_on_unknown_classes(tmp_path: Path) -> None:
+    dataset = write_timed_dataset(tmp_path / "six.npz")
+    split_path = tmp_path / "split.npz"
+    split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTRA)
+    network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
+    with pytest.raises(InputError, match=r"class\(es\) S not among the dataset's classes"):
+        train_model(
+            dataset,
+            split_path,
+            tmp_path / "m.pt",
+            tmp_path / "h.tsv",
+            SMOTE,
+            network,
+            TWO_EPOCHS,
+            {"normal": "NOR", "premature": "S"},
+        )
+    assert not (tmp_path / "m.pt").exists()
 
 
 def test_train_model_refuses_a_split_of_another_dataset(tmp_path: Path) -> None:
@@ -128,6 +207,13 @@ def test_train_model_refuses_a_split_of_another_dataset(tmp_path: Path) -> None:
     smaller = write_dataset(tmp_path / "smaller.npz", n=60)
     with pytest.raises(InputError, match=r"split\.npz: indexes outside the 60 rows of .*smaller"):
         train_model(
-            smaller, split_path, tmp_path / "m.pt", tmp_path / "h.tsv", SMOTE, SMALL_CNN, TWO_EPOCHS
+            smaller,
+            split_path,
+            tmp_path / "m.pt",
+            tmp_path / "h.tsv",
+            SMOTE,
+            SMALL_CNN,
+            TWO_EPOCHS,
+            None,
         )
     assert not (tmp_path / "m.pt").exists()

@@ -249,6 +249,32 @@ def _noise_problems(noise: Mapping, base_dir: Path) -> Iterable[str]:
         )
 
 
+def _prematurity_problems(config: Mapping) -> Iterable[str]:
+    # The decision's ratios come from these RR features of the model's input rows
+    # (ecgbeats.prematurity.TIMING_INPUTS; not imported: this check runs without numpy's stack).
+    needed = ("previous", "next", "local", "record")
+    for task, classes in config["prematurity"].items():
+        if task not in config["class_maps"]:
+            yield f"config key 'prematurity.{task}': no task {task} under 'class_maps'"
+            continue
+        names = set(config["class_maps"][task].values())
+        for role in ("normal", "premature"):
+            if classes[role] not in names:
+                yield (
+                    f"config key 'prematurity.{task}.{role}': {classes[role]} is not a class of "
+                    f"task {task} ({', '.join(sorted(names))})"
+                )
+        if classes["normal"] == classes["premature"]:
+            yield f"config key 'prematurity.{task}': normal and premature are the same class"
+        missing = [name for name in needed if name not in config["model"]["rr_features"]]
+        if missing:
+            yield (
+                f"config keys 'prematurity.{task}' and 'model.rr_features': the premature-beat "
+                f"decision needs the RR features {', '.join(needed)}; {', '.join(missing)} "
+                "missing"
+            )
+
+
 def config_problems(config: Mapping, base_dir: Path) -> list[str]:
     """Every semantic problem of a schema-valid `config`; paths are relative to `base_dir`."""
     problems: list[str] = []
@@ -274,6 +300,7 @@ def config_problems(config: Mapping, base_dir: Path) -> list[str]:
     if not missing_tasks:
         problems += _balance_problems(config)
     problems += _classify_problems(config)
+    problems += _prematurity_problems(config)
     problems += _external_problems(config, base_dir)
     problems += _noise_problems(config["noise"], base_dir)
     umap = config["umap"]

@@ -72,6 +72,8 @@ rule train_model:
         network=config["model"],
         # ecgbeats.training.TrainConfig: the train settings with this job's seed.
         training=lambda wildcards: training_options(int(wildcards.seed)),
+        # This task's premature-beat decision (normal and premature class), or None.
+        prematurity=lambda wildcards: config["prematurity"].get(wildcards.task),
     script:
         "../scripts/train_model.py"
 

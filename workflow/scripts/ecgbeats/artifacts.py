@@ -354,10 +354,13 @@ class Checkpoint:
     state_dict: Mapping[str, Any]  # parameter and buffer name -> CPU tensor
     config: Mapping[str, Any]  # keyword arguments of ecgbeats.model.CNNConfig
     class_names: list[str]
+    # ecgbeats.prematurity.PrematurityModel.to_dict(), or None: the model decides alone.
+    prematurity: Mapping[str, Any] | None = None
 
 
 def save_checkpoint(path: str | Path, model: Any, class_names: Sequence[str] | np.ndarray) -> None:
-    """Write ``{"state_dict", "config", "class_names"}`` of `model` (a BeatCNN) to `path`.
+    """Write ``{"state_dict", "config", "class_names"}`` of `model` (a BeatCNN) to `path`, and
+    ``prematurity`` when the model has a premature-beat decision.
 
     Tensors are stored on the CPU, the config as a plain dict: the file loads with
     ``torch.load(weights_only=True)`` (no pickled code).
@@ -373,7 +376,10 @@ def save_checkpoint(path: str | Path, model: Any, class_names: Sequence[str] | n
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"state_dict": state, "config": model.config.to_dict(), "class_names": names}, path)
+    contents = {"state_dict": state, "config": model.config.to_dict(), "class_names": names}
+    if getattr(model, "prematurity", None) is not None:
+        contents["prematurity"] = model.prematurity.to_dict()
+    torch.save(contents, path)
 
 
 def load_checkpoint(
@@ -413,7 +419,10 @@ def load_checkpoint(
             raise InputError(
                 f"checkpoint {path}: class names {class_names} differ from the expected {expected}"
             )
-    return Checkpoint(data["state_dict"], config, class_names)
+    decision = data.get("prematurity")
+    if decision is not None and not isinstance(decision, dict):
+        raise InputError(f"checkpoint {path}: invalid premature-beat decision: {decision!r}")
+    return Checkpoint(data["state_dict"], config, class_names, decision)
 
 
 #: Parts and per-part metrics of a training history; its columns are ``{part}_{metric}``.

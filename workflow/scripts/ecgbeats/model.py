@@ -45,6 +45,7 @@ from torch import nn
 
 from ecgbeats.artifacts import load_checkpoint
 from ecgbeats.errors import InputError, raise_problems
+from ecgbeats.prematurity import PrematurityModel, decide, require_timing_inputs
 from ecgbeats.rhythm import RR_FEATURES, select_rr_features
 
 #: What each beat is taken relative to before the network sees it.
@@ -178,6 +179,21 @@ class BeatCNN(nn.Module):
             width = h
         self.hidden = nn.Sequential(*hidden)
         self.output = nn.Linear(width, config.n_classes)
+        # Fitted after training, applied by predict_proba (ecgbeats.prematurity); not a layer,
+        # so the logits, UMAP's features and SHAP stay the network's own.
+        self.prematurity: PrematurityModel | None = None
+
+    def set_prematurity(self, decision: PrematurityModel | None) -> None:
+        """Attach (or, with None, remove) the premature-beat decision of predict_proba; its
+        classes must be the model's and its RR features among the model's inputs."""
+        if decision is not None:
+            if max(decision.normal, decision.premature) >= self.config.n_classes:
+                raise InputError(
+                    f"premature-beat decision on classes {decision.normal} and "
+                    f"{decision.premature} of a model with {self.config.n_classes}"
+                )
+            require_timing_inputs(self.config.rr_features)
+        self.prematurity = decision
 
     def _as_batch(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim == 2:
@@ -324,8 +340,9 @@ def predict_proba(
     batch_size: int = INFERENCE_BATCH,
     device: str | torch.device = "cpu",
 ) -> np.ndarray:
-    """Softmax class probabilities (n, k) float32 of the input rows `beats` (n, W; see
-    :func:`model_inputs`), in evaluation mode."""
+    """Class probabilities (n, k) float32 of the input rows `beats` (n, W; see
+    :func:`model_inputs`), in evaluation mode: the softmax of the logits, then the model's
+    premature-beat decision when it has one (ecgbeats.prematurity)."""
     beats = np.asarray(beats)
     width = model.config.input_width
     if beats.ndim != 2 or beats.shape[1] != width:
@@ -335,6 +352,9 @@ def predict_proba(
     probabilities = batched_outputs(model, beats, batch_size, device, _probabilities)
     if probabilities.size == 0:
         return np.zeros((beats.shape[0], model.config.n_classes), dtype=np.float32)
+    if model.prematurity is not None:
+        rhythm = beats[:, model.config.beat_width :]
+        probabilities = decide(model.prematurity, probabilities, rhythm, model.config.rr_features)
     return probabilities.astype(np.float32, copy=False)
 
 
@@ -382,5 +402,10 @@ def load_model(
         raise InputError(
             f"checkpoint {path}: weights do not fit the stored config: {error}"
         ) from error
+    if checkpoint.prematurity is not None:
+        try:
+            model.set_prematurity(PrematurityModel.from_dict(checkpoint.prematurity))
+        except InputError as error:
+            raise InputError(f"checkpoint {path}: {error}") from error
     model.to(resolve_device(device)).eval()
     return model, checkpoint.class_names

@@ -20,7 +20,10 @@ from ecgbeats.artifacts import (
     write_history,
 )
 from ecgbeats.balancing import BalanceOptions, balance
+from ecgbeats.errors import InputError
 from ecgbeats.model import CNNConfig, dataset_inputs
+from ecgbeats.prematurity import RATIOS, fit_prematurity, require_timing_inputs
+from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.table_views import write_table_view
 from ecgbeats.training import TrainConfig
 from ecgbeats.training import train_model as fit
@@ -36,6 +39,7 @@ def train_model(
     balancing: BalanceOptions,
     network: Mapping[str, Any],
     training: TrainConfig,
+    prematurity: Mapping[str, str] | None,
 ) -> int:
     """Balance the training part of `dataset` (rows from `split_file`), train the CNN, and write the
     model of the epoch best on validation to `model` and the per-epoch history to the TSV
@@ -43,6 +47,9 @@ def train_model(
 
     `network`: the CNN's shape settings (ecgbeats.model.CNNConfig without n_classes and
     input_length, which come from the dataset). Validation and test keep the natural class mix.
+    `prematurity`: None, or the class names ``normal`` and ``premature`` between which the
+    model's premature-beat decision (ecgbeats.prematurity), fitted on the training part's beats
+    of these two classes, shares their joint probability; it is stored with the model.
     Returns the epoch of the kept model.
     """
 
@@ -54,6 +61,23 @@ def train_model(
     )
     labels = data["labels"]
     train_index, validation_index = parts["train"], parts["validation"]
+    # Fitted before the long part (it needs no network), so that its errors come first.
+    decision = None
+    if prematurity is not None:
+        require_timing_inputs(config.rr_features)  # among the model's inputs, where it reads them
+        unknown = sorted(set(prematurity.values()) - set(names))
+        if unknown:
+            raise InputError(
+                f"premature-beat decision: class(es) {', '.join(unknown)} not among the "
+                f"dataset's classes {names}"
+            )
+        decision = fit_prematurity(
+            data["rr_features"][train_index],
+            RR_FEATURES,
+            labels[train_index],
+            names.index(prematurity["normal"]),
+            names.index(prematurity["premature"]),
+        )
     # The model's input rows (each beat, relative to its record's median beat if the model says
     # so, then its RR features), balanced and trained together; the test rows are not built.
     balanced = balance(
@@ -81,6 +105,18 @@ def train_model(
         training,
         class_weights=balanced.class_weights,
     )
+    if decision is not None:
+        result.model.set_prematurity(decision)
+        logger.info(
+            "premature-beat decision (%s vs %s): intercept %.4f, coefficients %s",
+            prematurity["premature"],
+            prematurity["normal"],
+            decision.intercept,
+            ", ".join(
+                f"{ratio} {value:.4f}"
+                for ratio, value in zip(RATIOS, decision.coefficients, strict=True)
+            ),
+        )
     save_checkpoint(model, result.model, names)
     write_history(history, result.history)
     write_table_view(history)

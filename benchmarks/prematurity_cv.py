@@ -1,0 +1,122 @@
+"""The premature-beat decision (ecgbeats.prematurity) measured by cross-validation over DS1.
+
+Reads the per-beat class probabilities that ``benchmarks/ablate_inter.py --folds k
+--predictions DIR`` wrote for one setting and one or more seeds (each DS1 beat scored by a model
+that never saw its record) and decides every beat twice: by the CNN alone, and with the
+premature-beat decision fitted the way the workflow fits it, on the training beats of the
+model that scored the beat. In ablate_inter's folds, the model scoring fold i was trained on
+every fold but i and i + 1 (its selection fold), so the decision for fold i is fitted on the
+normal and premature beats of those same folds, with their RR features from the dataset. No
+model is trained again, and DS2 (the split's test part) is never read.
+
+    python benchmarks/prematurity_cv.py --results results --predictions DIR
+        --setting rr_raw_record_median_focal --seeds 42 1 2 --folds 5 [--out TSV]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from ablate_inter import append_row, ds1_folds, scores
+from ensemble_seeds import load_seed
+
+from ecgbeats.artifacts import SPLIT, load_rows_of
+from ecgbeats.prematurity import decide, fit_prematurity
+from ecgbeats.rhythm import RR_FEATURES
+
+
+def fold_decisions(
+    probabilities: np.ndarray,
+    rr_features: np.ndarray,
+    y_true: np.ndarray,
+    fold_of: np.ndarray,
+    k: int,
+    normal: int,
+    premature: int,
+) -> np.ndarray:
+    """Class probabilities after the premature-beat decision, each fold's beats decided by one
+    fitted on the folds that trained its model (all but the fold and the next one)."""
+    decided = np.empty_like(probabilities)
+    for fold in range(k):
+        scored = fold_of == fold
+        trained = ~np.isin(fold_of, [fold, (fold + 1) % k])
+        decision = fit_prematurity(
+            rr_features[trained], RR_FEATURES, y_true[trained], normal, premature
+        )
+        decided[scored] = decide(decision, probabilities[scored], rr_features[scored], RR_FEATURES)
+    return decided
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--results", type=Path, default=Path("results"))
+    parser.add_argument("--task", default="aami")
+    parser.add_argument("--predictions", type=Path, required=True)
+    parser.add_argument("--setting", required=True)
+    parser.add_argument("--seeds", type=int, nargs="+", required=True)
+    parser.add_argument("--folds", type=int, default=5, help="ablate_inter.py's --folds")
+    parser.add_argument("--normal", default="N")
+    parser.add_argument("--premature", default="S")
+    parser.add_argument("--out", type=Path, help="append the rows to this TSV")
+    args = parser.parse_args()
+    if args.folds < 3:
+        parser.error("--folds must be at least 3, as in ablate_inter.py")
+    dataset = args.results / "datasets" / f"{args.task}.npz"
+    split = args.results / "inter" / args.task / "split.npz"
+    # Only the training and validation indices: the test part (DS2) stays untouched.
+    data, parts, names = load_rows_of(dataset, SPLIT, split, ("train", "validation"))
+    ds1 = np.concatenate([parts["train"], parts["validation"]])
+    records = data["records"].astype(str)
+    folds = ds1_folds(records[ds1], data["labels"][ds1], names, args.folds)
+    position = {record: i for i, fold in enumerate(folds) for record in fold}
+    # Prefixed: one RR feature is called "record", like the predictions' record column.
+    columns = [f"rr_{name}" for name in RR_FEATURES]
+    rhythm = pd.DataFrame(data["rr_features"][ds1], columns=columns)
+    rhythm["record"], rhythm["sample"] = records[ds1], data["samples"][ds1]
+    normal, premature = names.index(args.normal), names.index(args.premature)
+    found: list[str] | None = None
+    for seed in args.seeds:
+        table, found = load_seed(args.predictions / f"{args.setting}_seed{seed}.tsv", found)
+        if found != names:
+            raise SystemExit(f"seed {seed}: classes {found}, but the dataset has {names}")
+        beats = table.merge(rhythm, on=["record", "sample"], how="left", validate="one_to_one")
+        if beats[columns[0]].isna().any():
+            raise SystemExit(f"seed {seed}: predictions of beats that are not DS1 beats")
+        y_true = beats["true"].map(names.index).to_numpy()
+        probabilities = beats[[f"p_{name}" for name in names]].to_numpy()
+        fold_of = beats["record"].map(position).to_numpy()
+        decided = fold_decisions(
+            probabilities,
+            beats[columns].to_numpy(),
+            y_true,
+            fold_of,
+            args.folds,
+            normal,
+            premature,
+        )
+        for label, chosen in (("CNN alone", probabilities), ("+prematurity", decided)):
+            row = {
+                "setting": args.setting,
+                "seed": seed,
+                "decision": label,
+                **scores(y_true, chosen.argmax(axis=1), names),
+            }
+            if args.out:
+                append_row(args.out, row)
+            else:
+                print(
+                    f"seed {seed:<4d} {label:13s} macro-F1 {row['macro_f1']:.4f} "
+                    + " ".join(
+                        f"{n} F1 {row[f'{n}_f1']:.3f} (Se {row[f'{n}_se']:.2f} +P "
+                        f"{row[f'{n}_ppv']:.2f})"
+                        for n in names
+                    ),
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Premature supraventricular beats told from normal ones by their timing, not their shape.
+
+An atrial or nodal premature beat (AAMI S) is conducted like a normal beat: its QRS looks like
+the patient's normal one, and what sets it apart is that it comes early (a short previous RR,
+often a longer next one) relative to the patient's own rhythm. The CNN sees the RR features too,
+but cross-validation over DS1 patients showed it calls S from shape: most of its false S beats
+were not premature at all (README "Premature beats by their timing"). This module splits the
+decision: the CNN gives the probability that a beat is conducted normally (normal + premature
+classes together), and a logistic regression on five log RR ratios, fitted on the training
+beats of the two classes with balanced class weights, shares it between them. The other classes
+keep the CNN's probabilities, so the result is again a probability per class.
+
+The ratios come from the four RR features in seconds (previous, next, local, record: see
+ecgbeats.rhythm) that the model's input rows already hold, so the decision needs nothing the
+model does not get, for training, evaluation and new recordings alike. Being linear in named
+inputs, the decision explains itself: its coefficients are the weight of each ratio.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ecgbeats.errors import InputError, raise_problems
+
+#: The RR features (ecgbeats.rhythm.RR_FEATURES, in seconds) the ratios are computed from.
+TIMING_INPUTS: tuple[str, ...] = ("previous", "next", "local", "record")
+
+#: The model's inputs: log ratios, each (numerator, denominator) of TIMING_INPUTS.
+RATIOS: dict[str, tuple[str, str]] = {
+    "previous_to_local": ("previous", "local"),  # premature relative to the current rate
+    "next_to_previous": ("next", "previous"),  # the pause after a premature beat
+    "previous_to_record": ("previous", "record"),  # premature relative to the patient's rate
+    "next_to_record": ("next", "record"),
+    "local_to_record": ("local", "record"),  # a run of fast beats
+}
+
+
+@dataclass(frozen=True)
+class PrematurityModel:
+    """A fitted decision: which classes it separates (indices into the model's classes) and the
+    logistic regression's weights of the log ratios (RATIOS order) and intercept."""
+
+    normal: int
+    premature: int
+    coefficients: tuple[float, ...]
+    intercept: float
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "coefficients", tuple(float(c) for c in self.coefficients))
+        problems = []
+        if len(self.coefficients) != len(RATIOS):
+            problems.append(f"{len(self.coefficients)} coefficients for {len(RATIOS)} ratios")
+        if not np.all(np.isfinite([*self.coefficients, self.intercept])):
+            problems.append("coefficients and intercept must be finite")
+        if self.normal == self.premature or min(self.normal, self.premature) < 0:
+            problems.append(
+                f"normal and premature must be two different class indices, got "
+                f"{self.normal} and {self.premature}"
+            )
+        raise_problems("premature-beat decision", problems)
+
+    def to_dict(self) -> dict:
+        """Plain values (a checkpoint loads them without pickled code)."""
+        return {
+            "normal": int(self.normal),
+            "premature": int(self.premature),
+            "coefficients": list(self.coefficients),
+            "intercept": float(self.intercept),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> PrematurityModel:
+        try:
+            return cls(
+                int(data["normal"]),
+                int(data["premature"]),
+                tuple(data["coefficients"]),
+                float(data["intercept"]),
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise InputError(f"premature-beat decision: invalid stored values: {error}") from error
+
+
+def require_timing_inputs(names: Sequence[str]) -> None:
+    """Raise InputError unless the RR features `names` include TIMING_INPUTS."""
+    missing = [name for name in TIMING_INPUTS if name not in names]
+    if missing:
+        raise InputError(
+            f"the premature-beat decision needs the RR features {', '.join(TIMING_INPUTS)}; "
+            f"{', '.join(missing)} missing from {list(names)}"
+        )
+
+
+def timing_ratios(rr_features: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """The log ratios (n, len(RATIOS)) float64 of RR features (n, len(names)) whose columns are
+    named by `names` (they must include TIMING_INPUTS)."""
+    rr_features = np.asarray(rr_features, dtype=np.float64)
+    names = [str(name) for name in names]
+    require_timing_inputs(names)
+    if rr_features.ndim != 2 or rr_features.shape[1] != len(names):
+        raise InputError(
+            f"RR features must be shaped (n, {len(names)}) for {names}, got {rr_features.shape}"
+        )
+    # Intervals are clipped to at least 0.15 s where they are computed (ecgbeats.rhythm); the
+    # floor only keeps a foreign zero from becoming -inf.
+    logs = np.log(np.maximum(rr_features[:, [names.index(n) for n in TIMING_INPUTS]], 1e-3))
+    column = {name: logs[:, i] for i, name in enumerate(TIMING_INPUTS)}
+    return np.stack([column[a] - column[b] for a, b in RATIOS.values()], axis=1)
+
+
+def fit_prematurity(
+    rr_features: np.ndarray,
+    names: Sequence[str],
+    labels: np.ndarray,
+    normal: int,
+    premature: int,
+) -> PrematurityModel:
+    """Fit the decision on the beats of classes `normal` and `premature` among `labels` (n,),
+    with their RR features (n, len(names)); the two classes weigh equally (balanced weights),
+    so a beat's probability of being premature is 0.5 where its timing is equally typical of
+    both. Other classes' beats are not used."""
+    labels = np.asarray(labels)
+    if labels.shape != (np.asarray(rr_features).shape[0],):
+        raise InputError(f"{labels.size} labels for {np.asarray(rr_features).shape[0]} beats")
+    used = np.isin(labels, [normal, premature])
+    counts = {c: int(np.sum(labels == c)) for c in (normal, premature)}
+    if min(counts.values()) < 2:
+        raise InputError(
+            "the premature-beat decision needs at least 2 training beats of each of its two "
+            f"classes, got {counts}"
+        )
+    # Imported here: the rules that only apply a fitted decision need no scikit-learn.
+    from sklearn.linear_model import LogisticRegression
+
+    ratios = timing_ratios(np.asarray(rr_features)[used], names)
+    regression = LogisticRegression(class_weight="balanced", max_iter=1000)
+    regression.fit(ratios, labels[used] == premature)
+    return PrematurityModel(
+        normal, premature, tuple(regression.coef_[0]), float(regression.intercept_[0])
+    )
+
+
+def premature_probability(
+    model: PrematurityModel, rr_features: np.ndarray, names: Sequence[str]
+) -> np.ndarray:
+    """Per beat (n,), the probability that a conducted beat with this timing is premature."""
+    score = timing_ratios(rr_features, names) @ np.asarray(model.coefficients) + model.intercept
+    return 1.0 / (1.0 + np.exp(-score))
+
+
+def decide(
+    model: PrematurityModel,
+    probabilities: np.ndarray,
+    rr_features: np.ndarray,
+    names: Sequence[str],
+) -> np.ndarray:
+    """Class probabilities (n, k) with the normal and premature classes' joint probability
+    shared between them by the beats' timing; the other classes' are unchanged."""
+    probabilities = np.asarray(probabilities)
+    if probabilities.ndim != 2 or max(model.normal, model.premature) >= probabilities.shape[1]:
+        raise InputError(
+            f"probabilities shaped {probabilities.shape} lack the decision's classes "
+            f"{model.normal} and {model.premature}"
+        )
+    if probabilities.shape[0] != np.asarray(rr_features).shape[0]:
+        raise InputError(
+            f"{probabilities.shape[0]} rows of probabilities but "
+            f"{np.asarray(rr_features).shape[0]} of RR features"
+        )
+    premature = premature_probability(model, rr_features, names)
+    conducted = probabilities[:, model.normal] + probabilities[:, model.premature]
+    decided = probabilities.copy()
+    decided[:, model.normal] = conducted * (1.0 - premature)
+    decided[:, model.premature] = conducted * premature
+    return decided
