@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_stages_training import INTER, INTRA, NAMES, write_dataset
+from test_stages_training import INTER, INTRA, NAMES, write_dataset, write_timed_dataset
 
-from ecgbeats.artifacts import SPLIT
+from ecgbeats.artifacts import DATASET, SPLIT
 from ecgbeats.model import INFERENCE_BATCH
 from ecgbeats.stages.splitting import split_dataset
 
@@ -310,3 +310,70 @@ def test_seed_ensemble_averages_the_probabilities_of_the_same_beats(tmp_path: Pa
     assert failed.returncode != 0 and "no probability columns" in failed.stderr
     failed = run_benchmark("benchmarks/ensemble_seeds.py", *arguments, "--seeds", "1", "4")
     assert failed.returncode != 0 and "demo_seed4.tsv: no predictions" in failed.stderr
+
+
+def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(tmp_path: Path) -> None:
+    dataset = write_timed_dataset(tmp_path / "datasets" / "aami.npz", n=600)
+    split_path = tmp_path / "inter" / "aami" / "split.npz"
+    split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTER)
+    # Test rows that point outside the dataset: the script fails if it ever reads them.
+    split = dict(SPLIT.load(split_path))
+    split["test"] = split["test"] + 10_000
+    SPLIT.save(split_path, **split)
+    data = DATASET.load(dataset)
+    ds1 = np.isin(data["records"], ["101", "106", "108"])
+    labels = data["labels"][ds1]
+    # A CNN that cannot tell NOR from PAC (equal probabilities) but knows PVC: alone it calls
+    # every conducted beat NOR; the decision, fitted on other records, tells them by timing.
+    probabilities = np.where((labels == 1)[:, None], [0.1, 0.8, 0.1], [0.45, 0.1, 0.45])
+    table = pd.DataFrame(
+        {
+            "record": data["records"][ds1],
+            "sample": data["samples"][ds1],
+            "true": np.asarray(NAMES)[labels],
+            "predicted": "NOR",
+            **{f"p_{name}": probabilities[:, i] for i, name in enumerate(NAMES)},
+        }
+    )
+    table.to_csv(tmp_path / "demo_seed7.tsv", sep="\t", index=False)
+    out = tmp_path / "prematurity.tsv"
+    arguments = [
+        *("--results", str(tmp_path), "--predictions", str(tmp_path), "--setting", "demo"),
+        *("--folds", "3", "--normal", "NOR", "--premature", "PAC", "--out", str(out)),
+    ]
+    result = run_benchmark("benchmarks/prematurity_cv.py", *arguments, "--seeds", "7")
+    assert result.returncode == 0, result.stderr
+    scores = pd.read_csv(out, sep="\t").set_index("decision")
+    assert scores.index.tolist() == ["CNN alone", "+prematurity"]
+    assert scores.loc["CNN alone", "PAC_f1"] == 0.0
+    assert scores.loc["+prematurity", "PAC_f1"] == pytest.approx(1.0)
+    assert scores.loc["+prematurity", "macro_f1"] == pytest.approx(1.0)
+    assert scores.loc["+prematurity", "PVC_f1"] == scores.loc["CNN alone", "PVC_f1"]
+    # A beat that is not a DS1 beat is refused.
+    table.iloc[:1].assign(sample=-1).to_csv(tmp_path / "demo_seed8.tsv", sep="\t", index=False)
+    failed = run_benchmark("benchmarks/prematurity_cv.py", *arguments, "--seeds", "8")
+    assert failed.returncode != 0 and "not DS1 beats" in failed.stderr
+
+
+def test_prematurity_cv_fits_on_the_folds_that_trained_the_scoring_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import prematurity_cv  # noqa: PLC0415 (a script, importable only from its folder)
+
+    fitted_on: list[set[int]] = []
+    fit = prematurity_cv.fit_prematurity
+
+    def spy(rr_features, names, labels, normal, premature):
+        fitted_on.append(set(np.unique(rr_features[:, 0]).astype(int)))
+        return fit(rr_features, names, labels, normal, premature)
+
+    monkeypatch.setattr(prematurity_cv, "fit_prematurity", spy)
+    fold_of = np.repeat(np.arange(4), 6)
+    rr = np.full((24, len(prematurity_cv.RR_FEATURES)), 0.8)
+    rr[:, 0] = fold_of + 1.0  # the fold, readable in the fitted rows ("previous")
+    labels = np.tile([0, 0, 1, 1, 2, 0], 4)
+    probabilities = np.full((24, 3), 1 / 3)
+    prematurity_cv.fold_decisions(probabilities, rr, labels, fold_of, 4, 0, 1)
+    # Fold i was scored by a model trained on every fold but i and i + 1 (its selection fold).
+    assert fitted_on == [{3, 4}, {1, 4}, {1, 2}, {2, 3}]

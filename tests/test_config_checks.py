@@ -86,6 +86,22 @@ def test_shipped_configs_have_no_problem(config: dict):
         ),
         ("external.models", [{"split": "inter", "task": "nine"}], "'external.models[0].task'"),
         ("noise.records_dir", "workflow", "config key 'noise.records_dir': no noise record bw"),
+        (
+            "prematurity",
+            {"six": {"normal": "NOR", "premature": "S"}},
+            "config key 'prematurity.six.premature': S is not a class of task six",
+        ),
+        (
+            "prematurity",
+            {"six": {"normal": "NOR", "premature": "PAC"}},
+            "config keys 'prematurity.six' and 'model.rr_features': the premature-beat decision",
+        ),
+        ("prematurity", {"nine": {"normal": "N", "premature": "S"}}, "'prematurity.nine': no task"),
+        (
+            "prematurity",
+            {"ten": {"normal": "PAC", "premature": "PAC"}},
+            "config key 'prematurity.ten': normal and premature are the same class",
+        ),
     ],
 )
 def test_problem_names_the_key(config: dict, path: str, value, message: str | None):

@@ -22,6 +22,7 @@ from ecgbeats.model import (
     predict_proba,
     resolve_device,
 )
+from ecgbeats.prematurity import PrematurityModel, decide
 from ecgbeats.rhythm import RR_FEATURES
 
 NAMES = ["NOR", "PVC", "PAC"]
@@ -329,3 +330,55 @@ def test_two_leads_are_the_convolutions_input_channels(tmp_path: Path) -> None:
     )
     with pytest.raises(InputError, match="leads must be >= 1"):
         small_config(3, leads=0)
+
+
+# --- the premature-beat decision (ecgbeats.prematurity) ---------------------------------------
+
+TIMED = ("local", "previous", "record", "next", "previous_to_record")
+DECISION = PrematurityModel(normal=0, premature=2, coefficients=(-3, 1, 2), intercept=0.5)
+
+
+def test_predict_proba_applies_the_models_decision(tmp_path: Path) -> None:
+    model = small_model(rr_features=TIMED, seed=4)
+    beats, rhythm = rr_inputs(12, seed=2)
+    alone = predict_beats(model, beats, rhythm, MEDIAN)
+    model.set_prematurity(DECISION)
+    decided = predict_beats(model, beats, rhythm, MEDIAN)
+    # The decision reads the model's own RR inputs (in the model's order) and nothing else.
+    own = model_inputs(model.config, beats, rhythm, MEDIAN)[:, 300:]
+    np.testing.assert_allclose(decided, decide(DECISION, alone, own, TIMED), rtol=1e-6)
+    assert not np.allclose(decided, alone)
+    np.testing.assert_allclose(decided[:, 1], alone[:, 1], rtol=1e-6)
+    # The logits, the features of UMAP and SHAP's outputs stay the network's own.
+    inputs = torch.from_numpy(model_inputs(model.config, beats, rhythm, MEDIAN))
+    np.testing.assert_allclose(
+        torch.softmax(model.eval()(inputs), 1).detach().numpy(), alone, rtol=1e-5
+    )
+    # Stored with the checkpoint and applied again after loading.
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, model, NAMES)
+    loaded, _ = load_model(path, NAMES)
+    assert loaded.prematurity == DECISION
+    np.testing.assert_allclose(predict_beats(loaded, beats, rhythm, MEDIAN), decided, rtol=1e-6)
+    model.set_prematurity(None)
+    np.testing.assert_allclose(predict_beats(model, beats, rhythm, MEDIAN), alone, rtol=1e-6)
+
+
+def test_a_decision_must_fit_the_model(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="next, record missing"):
+        small_model(rr_features=("previous", "local")).set_prematurity(DECISION)
+    beyond = PrematurityModel(0, 3, DECISION.coefficients, DECISION.intercept)
+    with pytest.raises(InputError, match="classes 0 and 3 of a model with 3"):
+        small_model(rr_features=TIMED).set_prematurity(beyond)
+    # A checkpoint whose decision does not fit its model is refused, naming the file.
+    model = small_model(rr_features=TIMED)
+    model.set_prematurity(DECISION)
+    path = tmp_path / "model.pt"
+    save_checkpoint(path, model, NAMES)
+    data = torch.load(path, weights_only=True)
+    torch.save(data | {"prematurity": beyond.to_dict()}, path)
+    with pytest.raises(InputError, match=r"model.pt: premature-beat decision on classes 0 and 3"):
+        load_model(path)
+    torch.save(data | {"prematurity": [1, 2]}, path)
+    with pytest.raises(InputError, match=r"model.pt: invalid premature-beat decision"):
+        load_model(path)

@@ -125,11 +125,11 @@ def test_train_model_writes_model_and_history(
     assert model.prematurity is None  # no decision asked for: the CNN decides alone
 
 
-def write_timed_dataset(path: Path) -> Path:
+def write_timed_dataset(path: Path, n: int = 240) -> Path:
     """write_dataset's beats with RR features of a known rhythm: PAC beats come early (previous
     0.5 s) and are followed by a pause (next 1.1 s) in a rhythm of 0.8 s; the others are on
     time."""
-    write_dataset(path)
+    write_dataset(path, n=n)
     data = dict(DATASET.load(path))
     rng = np.random.default_rng(1)
     n = data["labels"].size

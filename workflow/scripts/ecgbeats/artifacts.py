@@ -47,7 +47,8 @@ Formats (rows = one per beat unless said otherwise):
     RR branch, every beat row is the model's input (beat, then the RR features ``rr_features``).
 ``model.pt``
     ``{"state_dict", "config", "class_names"}`` written by :func:`save_checkpoint` (CPU
-    tensors, strings and lists only, loaded with ``weights_only=True``).
+    tensors, strings and lists only, loaded with ``weights_only=True``), and ``prematurity``
+    (class indices, coefficients, intercept) for a model with a premature-beat decision.
 ``training_history.tsv``
     one row per epoch, columns :data:`HISTORY_COLUMNS` (:func:`write_history`,
     :func:`read_history`).

@@ -6,7 +6,7 @@ often a longer next one) relative to the patient's own rhythm. The CNN sees the 
 but cross-validation over DS1 patients showed it calls S from shape: most of its false S beats
 were not premature at all (README "Premature beats by their timing"). This module splits the
 decision: the CNN gives the probability that a beat is conducted normally (normal + premature
-classes together), and a logistic regression on five log RR ratios, fitted on the training
+classes together), and a logistic regression on three log RR ratios, fitted on the training
 beats of the two classes with balanced class weights, shares it between them. The other classes
 keep the CNN's probabilities, so the result is again a probability per class.
 
@@ -28,13 +28,13 @@ from ecgbeats.errors import InputError, raise_problems
 #: The RR features (ecgbeats.rhythm.RR_FEATURES, in seconds) the ratios are computed from.
 TIMING_INPUTS: tuple[str, ...] = ("previous", "next", "local", "record")
 
-#: The model's inputs: log ratios, each (numerator, denominator) of TIMING_INPUTS.
+#: The model's inputs: log ratios, each (numerator, denominator) of TIMING_INPUTS. Ratios of
+#: four intervals span three dimensions; these three are independent, so each coefficient is
+#: the weight of one named ratio (cross-validation scored all five redundant ratios the same).
 RATIOS: dict[str, tuple[str, str]] = {
     "previous_to_local": ("previous", "local"),  # premature relative to the current rate
     "next_to_previous": ("next", "previous"),  # the pause after a premature beat
-    "previous_to_record": ("previous", "record"),  # premature relative to the patient's rate
-    "next_to_record": ("next", "record"),
-    "local_to_record": ("local", "record"),  # a run of fast beats
+    "local_to_record": ("local", "record"),  # a run of fast beats, relative to the patient
 }
 
 
