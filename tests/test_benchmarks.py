@@ -10,11 +10,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_stages_training import INTER, INTRA, NAMES, write_dataset, write_timed_dataset
+from test_stages_training import (
+    INTER,
+    INTRA,
+    NAMES,
+    SMALL_CNN,
+    SMOTE,
+    TWO_EPOCHS,
+    write_dataset,
+    write_timed_dataset,
+)
 
 from ecgbeats.artifacts import DATASET, SPLIT
 from ecgbeats.model import INFERENCE_BATCH
 from ecgbeats.stages.splitting import split_dataset
+from ecgbeats.stages.training import train_model
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -377,3 +387,36 @@ def test_prematurity_cv_fits_on_the_folds_that_trained_the_scoring_model(
     prematurity_cv.fold_decisions(probabilities, rr, labels, fold_of, 4, 0, 1)
     # Fold i was scored by a model trained on every fold but i and i + 1 (its selection fold).
     assert fitted_on == [{3, 4}, {1, 4}, {1, 2}, {2, 3}]
+
+
+def test_decision_effect_scores_each_seed_with_and_without_its_decision(tmp_path: Path) -> None:
+    dataset = write_timed_dataset(tmp_path / "datasets" / "aami.npz", n=600)
+    run = tmp_path / "inter" / "aami"
+    split_dataset(dataset, run / "split.npz", tmp_path / "counts.tsv", INTER)
+    network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
+    for seed, decision in ((5, {"normal": "NOR", "premature": "PAC"}), (6, None)):
+        train_model(
+            dataset,
+            run / "split.npz",
+            run / "seeds" / str(seed) / "model.pt",
+            tmp_path / f"history{seed}.tsv",
+            SMOTE,
+            network,
+            TWO_EPOCHS,
+            decision,
+        )
+    out = tmp_path / "effect.tsv"
+    arguments = ["benchmarks/decision_effect.py", "--results", str(tmp_path), "--threads", "1"]
+    result = run_benchmark(*arguments, "--seeds", "5", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(out, sep="\t")
+    assert table["decision"].tolist() == ["with the decision", "network alone"]
+    # The rhythm tells PAC from NOR exactly here; the network alone, after two epochs, does not.
+    with_decision, alone = table.iloc[0], table.iloc[1]
+    assert with_decision["PAC_f1"] == pytest.approx(1.0)
+    assert alone["PAC_f1"] < 0.9
+    assert "with the decision" in result.stdout and "macro_f1" in result.stdout
+    failed = run_benchmark(*arguments, "--seeds", "6")
+    assert failed.returncode != 0 and "seed 6: the model has no premature-beat decision" in (
+        failed.stderr
+    )

@@ -30,3 +30,19 @@ def test_caption_renders_from_config_and_wildcards(caption: Path):
     )
     # An empty value leaves an empty inline literal, which docutils reports as broken markup.
     assert "````" not in rendered and rendered.count("``") % 2 == 0
+
+
+def test_workflow_description_follows_the_inter_patient_config():
+    from snakemake.utils import update_config  # noqa: PLC0415 (only this test needs Snakemake)
+
+    config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
+    update_config(config, yaml.safe_load((REPO_ROOT / "config" / "inter_patient.yaml").read_text()))
+    text = (REPO_ROOT / "workflow" / "report" / "workflow.rst").read_text()
+    template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(text)
+    rendered = " ".join(template.render(snakemake=SimpleNamespace(config=config)).split())
+    assert "**Premature-beat decision.** For task ``aami`` (S against N)" in rendered
+    assert "focal (gamma 2.0) loss" in rendered
+    paper = template.render(
+        snakemake=SimpleNamespace(config=yaml.safe_load((REPO_ROOT / "config.yaml").read_text()))
+    )
+    assert "Premature-beat decision" not in paper and "cross-entropy loss" in paper
