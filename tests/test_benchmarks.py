@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import wfdb
 from test_stages_training import (
     INTER,
     INTRA,
@@ -25,6 +26,7 @@ from ecgbeats.artifacts import DATASET, SPLIT
 from ecgbeats.model import INFERENCE_BATCH
 from ecgbeats.stages.splitting import split_dataset
 from ecgbeats.stages.training import train_model
+from synthetic_ecg import write_record
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -420,3 +422,38 @@ def test_decision_effect_scores_each_seed_with_and_without_its_decision(tmp_path
     assert failed.returncode != 0 and "seed 6: the model has no premature-beat decision" in (
         failed.stderr
     )
+
+
+def test_prematurity_cv_reads_rhythm_and_irregularity_from_the_records(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import prematurity_cv  # noqa: PLC0415 (a script, importable only from its folder)
+
+    peaks = write_record(tmp_path, "101", ["N"] * 30, non_beat=False)
+    start, end = int(peaks[10]) - 5, int(peaks[20]) - 5
+    wfdb.wrann(
+        "101",
+        "atr",
+        np.sort(np.r_[peaks, start, end]),
+        np.array(["N"] * 10 + ["+"] + ["N"] * 10 + ["+"] + ["N"] * 10),
+        aux_note=[""] * 10 + ["(AFIB"] + [""] * 10 + ["(N"] + [""] * 10,
+        fs=360,
+        write_dir=str(tmp_path),
+    )
+    rows = peaks[[3, 10, 15, 19, 20, 25]]
+    irregularity, in_fibrillation = prematurity_cv.record_rhythm(
+        tmp_path, np.array(["101"] * rows.size), rows
+    )
+    assert in_fibrillation.tolist() == [False, True, True, True, False, False]
+    expected = prematurity_cv.successive_irregularity(peaks, 360.0)
+    np.testing.assert_allclose(irregularity, expected[[3, 10, 15, 19, 20, 25]])
+    with pytest.raises(SystemExit, match="record 101: dataset beats not among its annotated"):
+        prematurity_cv.record_rhythm(tmp_path, np.array(["101"]), rows[:1] + 1)
+    # The gate of each fold is fitted on the training folds' rhythm labels and moves S to N
+    # where it finds fibrillation.
+    fold_of = np.repeat(np.arange(3), 8)
+    irregular = np.tile([0.01, 0.02, 0.3, 0.4], 6)
+    labels = irregular > 0.1
+    decided = np.tile([[0.2, 0.7, 0.1]], (24, 1))
+    gated = prematurity_cv.gated_decisions(decided, irregular, labels, fold_of, 3, 0, 1)
+    assert (gated[labels, 1] < 0.35).all() and (gated[~labels, 1] > 0.35).all()
+    np.testing.assert_allclose(gated.sum(axis=1), 1.0)

@@ -11,7 +11,10 @@ from ecgbeats.prematurity import (
     TIMING_INPUTS,
     PrematurityModel,
     decide,
+    fibrillation_probability,
+    fit_fibrillation_gate,
     fit_prematurity,
+    gate_premature,
     premature_probability,
     timing_ratios,
 )
@@ -118,3 +121,23 @@ def test_model_round_trip_and_checks() -> None:
         PrematurityModel(2, 2, (0.0,) * 3, 0.0)
     with pytest.raises(InputError, match="invalid stored values"):
         PrematurityModel.from_dict({"normal": 0, "premature": 1})
+
+
+def test_fibrillation_gate_moves_premature_probability_to_normal_in_fibrillation() -> None:
+    rng = np.random.default_rng(0)
+    # Sinus rhythm changes by a few per cent from beat to beat, fibrillation by tens of per cent.
+    irregularity = np.r_[rng.uniform(0.005, 0.05, 300), rng.uniform(0.15, 0.5, 100)]
+    in_fibrillation = np.r_[np.zeros(300, bool), np.ones(100, bool)]
+    gate = fit_fibrillation_gate(irregularity, in_fibrillation)
+    assert gate.coefficient > 0
+    share = fibrillation_probability(gate, irregularity)
+    assert share[:300].max() < 0.5 < share[300:].min()
+    probabilities = np.array([[0.2, 0.6, 0.2], [0.1, 0.8, 0.1]])
+    gated = gate_premature(probabilities, np.array([0.0, 0.75]), normal=0, premature=1)
+    np.testing.assert_allclose(gated, [[0.2, 0.6, 0.2], [0.7, 0.2, 0.1]])
+    with pytest.raises(InputError, match="1 fibrillation probabilities for 2 beats"):
+        gate_premature(probabilities, np.array([0.5]), 0, 1)
+    with pytest.raises(InputError, match=r"at least 2 beats of each kind.*'in fibrillation': 1"):
+        fit_fibrillation_gate(irregularity[299:301], in_fibrillation[299:301])
+    with pytest.raises(InputError, match="irregularities for"):
+        fit_fibrillation_gate(irregularity, in_fibrillation[:5])

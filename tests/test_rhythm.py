@@ -4,7 +4,15 @@ import numpy as np
 import pytest
 
 from ecgbeats.errors import InputError
-from ecgbeats.rhythm import LOCAL_INTERVALS, RR_FEATURES, rr_features, select_rr_features
+from ecgbeats.rhythm import (
+    IRREGULARITY_HALF_WINDOW,
+    LOCAL_INTERVALS,
+    RR_FEATURES,
+    rhythm_at,
+    rr_features,
+    select_rr_features,
+    successive_irregularity,
+)
 from ecgbeats.synthetic import synthesize
 
 FS = 360.0
@@ -97,3 +105,36 @@ def test_context_one_interval_further_and_the_irregularity_around_the_beat():
     irregular = np.r_[0, np.cumsum(np.round(rng.uniform(0.5, 1.2, 40) * FS))].astype(np.int64)
     assert column(rr_features(irregular, FS), "local_irregularity")[5:-5].min() > 0.05
     assert column(rr_features(np.array([5, 400]), FS), "local_irregularity").tolist() == [0, 0]
+
+
+def test_successive_irregularity_ignores_isolated_ectopy_but_not_fibrillation() -> None:
+    fs = 360.0
+    regular = np.full(80, 0.8)
+    regular[40], regular[41] = 0.5, 1.1  # one premature beat and its pause
+    samples = np.round(np.cumsum([1.0, *regular]) * fs).astype(np.int64)
+    irregularity = successive_irregularity(samples, fs)
+    assert irregularity.shape == samples.shape
+    # The median ignores the premature beat's three large changes among ~30 small ones.
+    assert irregularity.max() < 0.01
+    # A fibrillation-like rhythm alternating 0.5 and 1.1 s changes by 2 * 0.6 / 1.6 = 0.75 at
+    # every beat.
+    alternating = np.tile([0.5, 1.1], 40)
+    samples = np.round(np.cumsum([1.0, *alternating]) * fs).astype(np.int64)
+    np.testing.assert_allclose(successive_irregularity(samples, fs), 0.75, atol=0.01)
+    # A beat's window holds the changes around it, so a rhythm that turns irregular is found
+    # from about IRREGULARITY_HALF_WINDOW changes before the turn.
+    mixed = np.r_[np.full(60, 0.8), np.tile([0.5, 1.1], 30)]
+    samples = np.round(np.cumsum([1.0, *mixed]) * fs).astype(np.int64)
+    irregularity = successive_irregularity(samples, fs)
+    assert irregularity[: 60 - IRREGULARITY_HALF_WINDOW - 1].max() < 0.01
+    assert irregularity[60 + IRREGULARITY_HALF_WINDOW :].min() > 0.7
+    np.testing.assert_array_equal(successive_irregularity(np.array([0, 300]), fs), [0.0, 0.0])
+    with pytest.raises(InputError, match="sorted"):
+        successive_irregularity(np.array([300, 0, 600]), fs)
+
+
+def test_rhythm_at_each_beat_is_the_last_change_before_it() -> None:
+    labels = rhythm_at(np.array([5, 10, 15, 40, 90]), np.array([10, 50]), ["(AFIB", "(N"], "(N")
+    assert labels.tolist() == ["(N", "(AFIB", "(AFIB", "(AFIB", "(N"]
+    with pytest.raises(InputError, match="sorted and have one label each"):
+        rhythm_at(np.array([5]), np.array([50, 10]), ["(AFIB", "(N"], "(N")

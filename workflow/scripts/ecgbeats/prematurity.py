@@ -176,3 +176,63 @@ def decide(
     decided[:, model.normal] = conducted * (1.0 - premature)
     decided[:, model.premature] = conducted * premature
     return decided
+
+
+@dataclass(frozen=True)
+class FibrillationGate:
+    """A fitted logistic regression of atrial fibrillation or flutter on the log of a beat's
+    rhythm irregularity (ecgbeats.rhythm.successive_irregularity)."""
+
+    coefficient: float
+    intercept: float
+
+
+def fit_fibrillation_gate(
+    irregularity: np.ndarray, in_fibrillation: np.ndarray
+) -> FibrillationGate:
+    """Fit the gate on training beats: their irregularity (n,) and whether an annotated atrial
+    fibrillation or flutter was in force at them (n,) bool; the two groups weigh equally."""
+    irregularity = np.asarray(irregularity, dtype=np.float64)
+    in_fibrillation = np.asarray(in_fibrillation, dtype=bool)
+    if irregularity.shape != in_fibrillation.shape or irregularity.ndim != 1:
+        raise InputError(
+            f"{irregularity.shape} irregularities for {in_fibrillation.shape} rhythm labels"
+        )
+    counts = {"in fibrillation": int(in_fibrillation.sum()), "not": int((~in_fibrillation).sum())}
+    if min(counts.values()) < 2:
+        raise InputError(f"the fibrillation gate needs at least 2 beats of each kind, got {counts}")
+    from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 (see fit_prematurity)
+
+    regression = LogisticRegression(class_weight="balanced", max_iter=1000)
+    regression.fit(_log_irregularity(irregularity)[:, None], in_fibrillation)
+    return FibrillationGate(float(regression.coef_[0, 0]), float(regression.intercept_[0]))
+
+
+def _log_irregularity(irregularity: np.ndarray) -> np.ndarray:
+    # A perfectly regular stretch has 0; the floor keeps its log finite.
+    return np.log(np.maximum(np.asarray(irregularity, dtype=np.float64), 1e-3))
+
+
+def fibrillation_probability(gate: FibrillationGate, irregularity: np.ndarray) -> np.ndarray:
+    """Per beat (n,), the probability that it lies in atrial fibrillation or flutter."""
+    score = gate.coefficient * _log_irregularity(irregularity) + gate.intercept
+    return 1.0 / (1.0 + np.exp(-score))
+
+
+def gate_premature(
+    probabilities: np.ndarray, fibrillation: np.ndarray, normal: int, premature: int
+) -> np.ndarray:
+    """Class probabilities (n, k) with the premature class's probability moved to the normal
+    class in the share `fibrillation` (n,): without organised atrial activity there are no
+    premature atrial beats, so a beat in fibrillation that comes early is a normal one."""
+    probabilities = np.asarray(probabilities)
+    fibrillation = np.asarray(fibrillation, dtype=np.float64)
+    if fibrillation.shape != (probabilities.shape[0],):
+        raise InputError(
+            f"{fibrillation.shape[0]} fibrillation probabilities for {probabilities.shape[0]} beats"
+        )
+    gated = probabilities.copy()
+    moved = probabilities[:, premature] * fibrillation
+    gated[:, premature] -= moved
+    gated[:, normal] += moved
+    return gated

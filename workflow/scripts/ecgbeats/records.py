@@ -239,6 +239,22 @@ def read_beat_annotations(
     return samples[is_beat], symbols[is_beat]
 
 
+def read_rhythm_changes(path: str | Path, extension: str = "atr") -> tuple[np.ndarray, list[str]]:
+    """Samples (at the stored rate) and labels of a record's rhythm changes: the annotations
+    whose auxiliary note names a rhythm, such as "(N", "(AFIB" or "(AFL" in MIT-BIH."""
+    record = _record_name(path)
+    try:
+        annotation = wfdb.rdann(str(path), extension)
+    except Exception as error:
+        raise InputError(
+            f"record {record}: cannot read annotation file {path}.{extension}: {error}"
+        ) from error
+    notes = [str(note or "").strip("\x00").strip() for note in annotation.aux_note]
+    keep = [i for i, note in enumerate(notes) if note.startswith("(")]
+    samples = np.asarray(annotation.sample, dtype=np.int64)[keep]
+    return samples, [notes[i] for i in keep]
+
+
 def read_annotations_of(
     recording: Recording, path: str | Path, extension: str = "atr"
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -129,6 +129,50 @@ def _background_variation(gaps: np.ndarray, n: int) -> np.ndarray:
     return np.sqrt(np.maximum(variance, 0.0)) / mean
 
 
+#: Successive differences on each side of a beat in :func:`successive_irregularity`.
+IRREGULARITY_HALF_WINDOW = 15
+
+
+def successive_irregularity(samples: np.ndarray, fs: float) -> np.ndarray:
+    """Per beat (n,), how irregular the rhythm around it is, robustly: the median, over the
+    IRREGULARITY_HALF_WINDOW successive differences of RR intervals on each side of the beat, of
+    |RR(i+1) - RR(i)| / mean(RR(i), RR(i+1)) (intervals clipped to RR_RANGE_S).
+
+    In atrial fibrillation every interval differs from the next, so the median is large; an
+    isolated premature beat or pause moves two of the ~30 terms and leaves the median of a regular
+    rhythm small (an sd, like ``local_irregularity``, is moved by them). 0 where a record has
+    fewer than three beats."""
+    samples = np.asarray(samples, dtype=np.int64)
+    if samples.ndim != 1 or np.any(np.diff(samples) < 0):
+        raise InputError("successive_irregularity: R-peak positions must be sorted and 1-D")
+    if not np.isfinite(fs) or fs <= 0:
+        raise InputError(f"successive_irregularity: sampling rate must be > 0, got {fs}")
+    n = samples.size
+    gaps = np.clip(np.diff(samples) / float(fs), *RR_RANGE_S)
+    if gaps.size < 2:
+        return np.zeros(n)
+    changes = np.abs(np.diff(gaps)) / ((gaps[1:] + gaps[:-1]) / 2)
+    # Beat i lies between intervals i - 1 and i, i.e. at change i - 1 (the change across it).
+    centre = np.clip(np.arange(n) - 1, 0, changes.size - 1)
+    first = np.clip(centre - IRREGULARITY_HALF_WINDOW, 0, changes.size)
+    last = np.clip(centre + IRREGULARITY_HALF_WINDOW + 1, 0, changes.size)
+    return np.array([np.median(changes[a:b]) for a, b in zip(first, last, strict=True)])
+
+
+def rhythm_at(
+    beat_samples: np.ndarray, change_samples: np.ndarray, change_labels: Sequence[str], before: str
+) -> np.ndarray:
+    """The rhythm label (n,) in force at each beat: the label of the last rhythm change at or
+    before it (`change_samples` sorted, with their `change_labels`, e.g. "(AFIB"), `before`
+    ahead of the first change."""
+    change_samples = np.asarray(change_samples, dtype=np.int64)
+    if change_samples.size != len(change_labels) or np.any(np.diff(change_samples) < 0):
+        raise InputError("rhythm changes must be sorted and have one label each")
+    labels = np.asarray([before, *[str(label) for label in change_labels]], dtype=object)
+    position = np.searchsorted(change_samples, np.asarray(beat_samples), side="right")
+    return labels[position].astype(str)
+
+
 def select_rr_features(features: np.ndarray, names: Sequence[str]) -> np.ndarray:
     """The columns `names` (of RR_FEATURES) of `features` (n, len(RR_FEATURES)), in that order."""
     features = np.asarray(features)
