@@ -72,6 +72,7 @@ def main() -> None:
                 balancing,
                 config["model"],
                 TrainConfig(**train | {"precision": precision}),
+                config["prematurity"].get(args.task),
             )
             seconds = time.perf_counter() - started
             model, _ = load_model(model_path, names)
@@ -84,7 +85,8 @@ def main() -> None:
             for part in ("validation", "test"):
                 y_true = data["labels"][parts[part]]
                 inputs = dataset_inputs(model.config, data, parts[part])
-                y_pred = predict_proba(model, inputs).argmax(axis=1)
+                rhythm = data["rr_features"][parts[part]]
+                y_pred = predict_proba(model, inputs, rr_features=rhythm).argmax(axis=1)
                 row[f"{part}_macro_f1"] = macro_f1_present(y_true, y_pred)
                 row[f"{part}_accuracy"] = float(np.mean(y_true == y_pred))
             rows.append(row)

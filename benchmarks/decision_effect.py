@@ -49,7 +49,8 @@ def main() -> None:
         decision = model.prematurity
         for label in ("with the decision", "network alone"):
             model.set_prematurity(decision if label == "with the decision" else None)
-            predicted = predict_proba(model, inputs).argmax(axis=1)
+            rhythm = data["rr_features"][test]
+            predicted = predict_proba(model, inputs, rr_features=rhythm).argmax(axis=1)
             _, confusions = record_confusions(records, labels, predicted, len(names))
             scores = confusion_scores(confusions.sum(axis=0))
             row = {"seed": seed, "decision": label}

@@ -9,16 +9,13 @@ every fold but i and i + 1 (its selection fold), so the decision for fold i is f
 normal and premature beats of those same folds, with their RR features from the dataset. No
 model is trained again, and DS2 (the split's test part) is never read.
 
-With ``--data-dir`` (the MIT-BIH records) a third decision adds the fibrillation gate
-(ecgbeats.prematurity.FibrillationGate): each DS1 beat's rhythm irregularity is computed from all
-annotated beats of its record (ecgbeats.rhythm.successive_irregularity) and its rhythm read from
-the record's rhythm annotations; the gate of fold i is fitted on the atrial fibrillation and
-flutter labels of the same training folds, and moves the premature probability of the beats it
-finds in fibrillation to the normal class. Only DS1 records are read.
+A third decision adds the fibrillation gate (ecgbeats.prematurity.FibrillationGate), fitted
+on the same training folds' beats labelled by the rhythm annotations in force at them (the
+dataset's ``rhythms``; ``--fibrillation``, MIT-BIH's "(AFIB" and "(AFL") against their
+``irregularity`` RR feature: the workflow's decision with `prematurity.<task>.fibrillation`.
 
     python benchmarks/prematurity_cv.py --results results --predictions DIR
-        --setting rr_raw_record_median_focal --seeds 42 1 2 --folds 5 [--data-dir PATH]
-        [--out TSV]
+        --setting rr_raw_record_median_focal --seeds 42 1 2 --folds 5 [--out TSV]
 """
 
 from __future__ import annotations
@@ -32,18 +29,8 @@ from ablate_inter import append_row, ds1_folds, scores
 from ensemble_seeds import load_seed
 
 from ecgbeats.artifacts import SPLIT, load_rows_of
-from ecgbeats.prematurity import (
-    decide,
-    fibrillation_probability,
-    fit_fibrillation_gate,
-    fit_prematurity,
-    gate_premature,
-)
-from ecgbeats.records import read_beat_annotations, read_rhythm_changes
-from ecgbeats.rhythm import RR_FEATURES, rhythm_at, successive_irregularity
-
-#: Rhythm annotations of atrial fibrillation and atrial flutter (MIT-BIH).
-FIBRILLATION = ("(AFIB", "(AFL")
+from ecgbeats.prematurity import decide, fit_prematurity
+from ecgbeats.rhythm import RR_FEATURES
 
 
 def fold_decisions(
@@ -54,63 +41,25 @@ def fold_decisions(
     k: int,
     normal: int,
     premature: int,
+    in_fibrillation: np.ndarray | None,
 ) -> np.ndarray:
-    """Class probabilities after the premature-beat decision, each fold's beats decided by one
-    fitted on the folds that trained its model (all but the fold and the next one)."""
+    """Class probabilities after the premature-beat decision (with a fibrillation gate when
+    `in_fibrillation` labels are given), each fold's beats decided by one fitted on the folds
+    that trained its model (all but the fold and the next one)."""
     decided = np.empty_like(probabilities)
     for fold in range(k):
         scored = fold_of == fold
         trained = ~np.isin(fold_of, [fold, (fold + 1) % k])
         decision = fit_prematurity(
-            rr_features[trained], RR_FEATURES, y_true[trained], normal, premature
+            rr_features[trained],
+            RR_FEATURES,
+            y_true[trained],
+            normal,
+            premature,
+            None if in_fibrillation is None else in_fibrillation[trained],
         )
         decided[scored] = decide(decision, probabilities[scored], rr_features[scored], RR_FEATURES)
     return decided
-
-
-def gated_decisions(
-    decided: np.ndarray,
-    irregularity: np.ndarray,
-    in_fibrillation: np.ndarray,
-    fold_of: np.ndarray,
-    k: int,
-    normal: int,
-    premature: int,
-) -> np.ndarray:
-    """`decided` with each fold's beats through the fibrillation gate fitted on the rhythm labels
-    of the folds that trained its model."""
-    gated = np.empty_like(decided)
-    for fold in range(k):
-        scored = fold_of == fold
-        trained = ~np.isin(fold_of, [fold, (fold + 1) % k])
-        gate = fit_fibrillation_gate(irregularity[trained], in_fibrillation[trained])
-        print(f"fold {fold}: fibrillation gate {gate}", flush=True)
-        share = fibrillation_probability(gate, irregularity[scored])
-        gated[scored] = gate_premature(decided[scored], share, normal, premature)
-    return gated
-
-
-def record_rhythm(
-    data_dir: Path, records: np.ndarray, samples: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Per beat of (records, samples) (DS1 beats of MIT-BIH, 360 Hz): the rhythm irregularity
-    from all annotated beats of its record, and whether fibrillation or flutter was in force."""
-    irregularity = np.zeros(samples.size)
-    in_fibrillation = np.zeros(samples.size, dtype=bool)
-    for record in np.unique(records):
-        rows = np.flatnonzero(records == record)
-        beats, _ = read_beat_annotations(data_dir / record, "atr")
-        found = np.searchsorted(beats, samples[rows])
-        if np.any(found >= beats.size) or np.any(
-            beats[np.minimum(found, beats.size - 1)] != samples[rows]
-        ):
-            raise SystemExit(f"record {record}: dataset beats not among its annotated beats")
-        irregularity[rows] = successive_irregularity(beats, 360.0)[found]
-        changes, labels = read_rhythm_changes(data_dir / record, "atr")
-        in_fibrillation[rows] = np.isin(
-            rhythm_at(samples[rows], changes, labels, "(N"), FIBRILLATION
-        )
-    return irregularity, in_fibrillation
 
 
 def main() -> None:
@@ -125,9 +74,10 @@ def main() -> None:
     parser.add_argument("--premature", default="S")
     parser.add_argument("--out", type=Path, help="append the rows to this TSV")
     parser.add_argument(
-        "--data-dir",
-        type=Path,
-        help="MIT-BIH records: also decide through the fibrillation gate (rhythm annotations)",
+        "--fibrillation",
+        nargs="*",
+        default=["(AFIB", "(AFL"],
+        help="rhythm annotations that teach the fibrillation gate (none: no gated decision)",
     )
     args = parser.parse_args()
     if args.folds < 3:
@@ -145,10 +95,7 @@ def main() -> None:
     rhythm = pd.DataFrame(data["rr_features"][ds1], columns=columns)
     rhythm["record"], rhythm["sample"] = records[ds1], data["samples"][ds1]
     normal, premature = names.index(args.normal), names.index(args.premature)
-    if args.data_dir is not None:
-        rhythm["irregularity"], rhythm["in_fibrillation"] = record_rhythm(
-            args.data_dir, records[ds1], data["samples"][ds1]
-        )
+    rhythm["in_fibrillation"] = np.isin(data["rhythms"][ds1], args.fibrillation)
     found: list[str] | None = None
     for seed in args.seeds:
         table, found = load_seed(args.predictions / f"{args.setting}_seed{seed}.tsv", found)
@@ -160,7 +107,7 @@ def main() -> None:
         y_true = beats["true"].map(names.index).to_numpy()
         probabilities = beats[[f"p_{name}" for name in names]].to_numpy()
         fold_of = beats["record"].map(position).to_numpy()
-        decided = fold_decisions(
+        arguments = (
             probabilities,
             beats[columns].to_numpy(),
             y_true,
@@ -169,18 +116,15 @@ def main() -> None:
             normal,
             premature,
         )
-        decisions = [("CNN alone", probabilities), ("+prematurity", decided)]
-        if args.data_dir is not None:
-            gated = gated_decisions(
-                decided,
-                beats["irregularity"].to_numpy(),
-                beats["in_fibrillation"].to_numpy(dtype=bool),
-                fold_of,
-                args.folds,
-                normal,
-                premature,
+        decisions = [
+            ("CNN alone", probabilities),
+            ("+prematurity", fold_decisions(*arguments, None)),
+        ]
+        if args.fibrillation:
+            in_fibrillation = beats["in_fibrillation"].to_numpy(dtype=bool)
+            decisions.append(
+                ("+prematurity+fibrillation", fold_decisions(*arguments, in_fibrillation))
             )
-            decisions.append(("+prematurity+fibrillation", gated))
         for label, chosen in decisions:
             row = {
                 "setting": args.setting,

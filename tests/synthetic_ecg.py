@@ -30,7 +30,8 @@ def write_record(
     """Write `name`.hea/.dat/.atr into `directory`; returns the R-peak samples of the beats.
 
     The first beat sits 0.25 s into the record, so a 150-sample window drops it at the edge.
-    Non-beat annotations (`+` rhythm, `~` noise) are added between beats when `non_beat`.
+    Non-beat annotations (`+` rhythm changes, among them an atrial fibrillation episode over the
+    third quarter of the beats, and `~` noise) are added between beats when `non_beat`.
     """
     directory.mkdir(parents=True, exist_ok=True)
     signal, peaks = synthesize(symbols, fs=fs, seed=seed)
@@ -49,9 +50,16 @@ def write_record(
     ann_symbols = list(symbols)
     aux = [""] * len(peaks)
     if non_beat:
-        ann_samples += [int(peaks[0]) - 5, int(peaks[len(peaks) // 2]) + 40]
+        # The rhythm: normal, an atrial fibrillation episode over the third quarter of the beats
+        # (MIT-BIH's rhythm notes), normal again; a noise mark.
+        half, three_quarters = len(peaks) // 2, 3 * len(peaks) // 4
+        ann_samples += [int(peaks[0]) - 5, int(peaks[half]) + 40]
         ann_symbols += ["+", "~"]
         aux += ["(N", ""]
+        if three_quarters > half:
+            ann_samples += [int(peaks[half]) + 20, int(peaks[three_quarters]) + 20]
+            ann_symbols += ["+", "+"]
+            aux += ["(AFIB", "(N"]
     order = np.argsort(ann_samples, kind="stable")
     wfdb.wrann(
         name,

@@ -80,6 +80,7 @@ def write_dataset(
             if rr_features is None
             else rr_features
         ),
+        rhythms=np.full(n, "(N"),
         class_names=np.asarray(names),
         record_ids=np.asarray([record]),
         median_beats=np.median(np.asarray(beats, dtype=np.float32), axis=0)[None],

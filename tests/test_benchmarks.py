@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import wfdb
 from test_stages_training import (
     INTER,
     INTRA,
@@ -251,7 +250,6 @@ def test_ablation_recuts_the_ds1_records_only_with_a_second_lead_or_a_wider_wind
     from ecgbeats.artifacts import RECORD_BEATS  # noqa: PLC0415
     from ecgbeats.denoising import DenoisingOptions  # noqa: PLC0415
     from ecgbeats.stages.preprocess import preprocess_record  # noqa: PLC0415
-    from synthetic_ecg import write_record  # noqa: PLC0415
 
     config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
     database = tmp_path / "db"
@@ -356,6 +354,17 @@ def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(tmp_path:
     result = run_benchmark("benchmarks/prematurity_cv.py", *arguments, "--seeds", "7")
     assert result.returncode == 0, result.stderr
     scores = pd.read_csv(out, sep="\t").set_index("decision")
+    assert scores.index.tolist() == ["CNN alone", "+prematurity", "+prematurity+fibrillation"]
+    # Every fifth beat lies in fibrillation: the gate, learnt from the rhythm labels, calls those
+    # PAC beats NOR, as it should (an early beat in fibrillation is not premature).
+    assert scores.loc["+prematurity+fibrillation", "PAC_se"] < 0.9
+    assert scores.loc["+prematurity+fibrillation", "PAC_ppv"] == pytest.approx(1.0)
+    out.unlink()
+    result = run_benchmark(
+        "benchmarks/prematurity_cv.py", *arguments, "--seeds", "7", "--fibrillation"
+    )
+    assert result.returncode == 0, result.stderr
+    scores = pd.read_csv(out, sep="\t").set_index("decision")
     assert scores.index.tolist() == ["CNN alone", "+prematurity"]
     assert scores.loc["CNN alone", "PAC_f1"] == 0.0
     assert scores.loc["+prematurity", "PAC_f1"] == pytest.approx(1.0)
@@ -376,9 +385,10 @@ def test_prematurity_cv_fits_on_the_folds_that_trained_the_scoring_model(
     fitted_on: list[set[int]] = []
     fit = prematurity_cv.fit_prematurity
 
-    def spy(rr_features, names, labels, normal, premature):
+    def spy(rr_features, names, labels, normal, premature, in_fibrillation):
         fitted_on.append(set(np.unique(rr_features[:, 0]).astype(int)))
-        return fit(rr_features, names, labels, normal, premature)
+        assert in_fibrillation is None or in_fibrillation.size == labels.size
+        return fit(rr_features, names, labels, normal, premature, in_fibrillation)
 
     monkeypatch.setattr(prematurity_cv, "fit_prematurity", spy)
     fold_of = np.repeat(np.arange(4), 6)
@@ -386,7 +396,7 @@ def test_prematurity_cv_fits_on_the_folds_that_trained_the_scoring_model(
     rr[:, 0] = fold_of + 1.0  # the fold, readable in the fitted rows ("previous")
     labels = np.tile([0, 0, 1, 1, 2, 0], 4)
     probabilities = np.full((24, 3), 1 / 3)
-    prematurity_cv.fold_decisions(probabilities, rr, labels, fold_of, 4, 0, 1)
+    prematurity_cv.fold_decisions(probabilities, rr, labels, fold_of, 4, 0, 1, None)
     # Fold i was scored by a model trained on every fold but i and i + 1 (its selection fold).
     assert fitted_on == [{3, 4}, {1, 4}, {1, 2}, {2, 3}]
 
@@ -396,7 +406,8 @@ def test_decision_effect_scores_each_seed_with_and_without_its_decision(tmp_path
     run = tmp_path / "inter" / "aami"
     split_dataset(dataset, run / "split.npz", tmp_path / "counts.tsv", INTER)
     network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
-    for seed, decision in ((5, {"normal": "NOR", "premature": "PAC"}), (6, None)):
+    decision_of_5 = {"normal": "NOR", "premature": "PAC", "fibrillation": []}
+    for seed, decision in ((5, decision_of_5), (6, None)):
         train_model(
             dataset,
             run / "split.npz",
@@ -422,38 +433,3 @@ def test_decision_effect_scores_each_seed_with_and_without_its_decision(tmp_path
     assert failed.returncode != 0 and "seed 6: the model has no premature-beat decision" in (
         failed.stderr
     )
-
-
-def test_prematurity_cv_reads_rhythm_and_irregularity_from_the_records(tmp_path: Path) -> None:
-    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
-    import prematurity_cv  # noqa: PLC0415 (a script, importable only from its folder)
-
-    peaks = write_record(tmp_path, "101", ["N"] * 30, non_beat=False)
-    start, end = int(peaks[10]) - 5, int(peaks[20]) - 5
-    wfdb.wrann(
-        "101",
-        "atr",
-        np.sort(np.r_[peaks, start, end]),
-        np.array(["N"] * 10 + ["+"] + ["N"] * 10 + ["+"] + ["N"] * 10),
-        aux_note=[""] * 10 + ["(AFIB"] + [""] * 10 + ["(N"] + [""] * 10,
-        fs=360,
-        write_dir=str(tmp_path),
-    )
-    rows = peaks[[3, 10, 15, 19, 20, 25]]
-    irregularity, in_fibrillation = prematurity_cv.record_rhythm(
-        tmp_path, np.array(["101"] * rows.size), rows
-    )
-    assert in_fibrillation.tolist() == [False, True, True, True, False, False]
-    expected = prematurity_cv.successive_irregularity(peaks, 360.0)
-    np.testing.assert_allclose(irregularity, expected[[3, 10, 15, 19, 20, 25]])
-    with pytest.raises(SystemExit, match="record 101: dataset beats not among its annotated"):
-        prematurity_cv.record_rhythm(tmp_path, np.array(["101"]), rows[:1] + 1)
-    # The gate of each fold is fitted on the training folds' rhythm labels and moves S to N
-    # where it finds fibrillation.
-    fold_of = np.repeat(np.arange(3), 8)
-    irregular = np.tile([0.01, 0.02, 0.3, 0.4], 6)
-    labels = irregular > 0.1
-    decided = np.tile([[0.2, 0.7, 0.1]], (24, 1))
-    gated = prematurity_cv.gated_decisions(decided, irregular, labels, fold_of, 3, 0, 1)
-    assert (gated[labels, 1] < 0.35).all() and (gated[~labels, 1] > 0.35).all()
-    np.testing.assert_allclose(gated.sum(axis=1), 1.0)

@@ -88,18 +88,22 @@ def test_shipped_configs_have_no_problem(config: dict):
         ("noise.records_dir", "workflow", "config key 'noise.records_dir': no noise record bw"),
         (
             "prematurity",
-            {"six": {"normal": "NOR", "premature": "S"}},
+            {"six": {"normal": "NOR", "premature": "S", "fibrillation": []}},
             "config key 'prematurity.six.premature': S is not a class of task six",
         ),
         (
             "prematurity",
-            {"six": {"normal": "NOR", "premature": "PAC"}},
-            "config keys 'prematurity.six' and 'model.rr_features': the premature-beat decision",
+            {"six": {"normal": "NOR", "premature": "PAC", "fibrillation": ["AFIB"]}},
+            "config key 'prematurity.six.fibrillation': AFIB: rhythm annotations start with '('",
         ),
-        ("prematurity", {"nine": {"normal": "N", "premature": "S"}}, "'prematurity.nine': no task"),
         (
             "prematurity",
-            {"ten": {"normal": "PAC", "premature": "PAC"}},
+            {"nine": {"normal": "N", "premature": "S", "fibrillation": []}},
+            "'prematurity.nine': no task",
+        ),
+        (
+            "prematurity",
+            {"ten": {"normal": "PAC", "premature": "PAC", "fibrillation": []}},
             "config key 'prematurity.ten': normal and premature are the same class",
         ),
     ],

@@ -344,9 +344,11 @@ def test_predict_proba_applies_the_models_decision(tmp_path: Path) -> None:
     alone = predict_beats(model, beats, rhythm, MEDIAN)
     model.set_prematurity(DECISION)
     decided = predict_beats(model, beats, rhythm, MEDIAN)
-    # The decision reads the model's own RR inputs (in the model's order) and nothing else.
-    own = model_inputs(model.config, beats, rhythm, MEDIAN)[:, 300:]
-    np.testing.assert_allclose(decided, decide(DECISION, alone, own, TIMED), rtol=1e-6)
+    # The decision reads the beats' RR features, all of them, whichever the network takes.
+    np.testing.assert_allclose(decided, decide(DECISION, alone, rhythm, RR_FEATURES), rtol=1e-6)
+    inputs = model_inputs(model.config, beats, rhythm, MEDIAN)
+    with pytest.raises(InputError, match="premature-beat decision needs RR features"):
+        predict_proba(model, inputs)
     assert not np.allclose(decided, alone)
     np.testing.assert_allclose(decided[:, 1], alone[:, 1], rtol=1e-6)
     # The logits, the features of UMAP and SHAP's outputs stay the network's own.
@@ -365,8 +367,6 @@ def test_predict_proba_applies_the_models_decision(tmp_path: Path) -> None:
 
 
 def test_a_decision_must_fit_the_model(tmp_path: Path) -> None:
-    with pytest.raises(InputError, match="next, record missing"):
-        small_model(rr_features=("previous", "local")).set_prematurity(DECISION)
     beyond = PrematurityModel(0, 3, DECISION.coefficients, DECISION.intercept)
     with pytest.raises(InputError, match="classes 0 and 3 of a model with 3"):
         small_model(rr_features=TIMED).set_prematurity(beyond)

@@ -9,6 +9,7 @@ from ecgbeats.errors import InputError
 from ecgbeats.prematurity import (
     RATIOS,
     TIMING_INPUTS,
+    FibrillationGate,
     PrematurityModel,
     decide,
     fibrillation_probability,
@@ -55,7 +56,7 @@ def test_a_premature_rhythm_is_learnt_from_the_rr_features() -> None:
     # Through the one code path of the RR features (ecgbeats.rhythm.rr_features).
     samples, labels = premature_rhythm()
     features = rr_features(samples, FS)
-    decision = fit_prematurity(features, RR_FEATURES, labels, normal=0, premature=1)
+    decision = fit_prematurity(features, RR_FEATURES, labels, 0, 1, None)
     coefficients = dict(zip(RATIOS, decision.coefficients, strict=True))
     assert coefficients["previous_to_local"] < 0  # early relative to the current rate
     assert coefficients["next_to_previous"] > 0  # the pause after it
@@ -72,11 +73,11 @@ def test_a_premature_rhythm_is_learnt_from_the_rr_features() -> None:
 def test_beats_of_other_classes_do_not_change_the_fit() -> None:
     samples, labels = premature_rhythm()
     features = rr_features(samples, FS)
-    alone = fit_prematurity(features, RR_FEATURES, labels, 0, 1)
+    alone = fit_prematurity(features, RR_FEATURES, labels, 0, 1, None)
     rng = np.random.default_rng(5)
     extra = rng.uniform(0.3, 2.0, (50, len(RR_FEATURES))).astype(np.float32)
     with_others = fit_prematurity(
-        np.vstack([features, extra]), RR_FEATURES, np.r_[labels, np.full(50, 2)], 0, 1
+        np.vstack([features, extra]), RR_FEATURES, np.r_[labels, np.full(50, 2)], 0, 1, None
     )
     assert with_others == alone
 
@@ -84,9 +85,9 @@ def test_beats_of_other_classes_do_not_change_the_fit() -> None:
 def test_fit_needs_beats_of_both_classes() -> None:
     features = np.ones((5, len(RR_FEATURES)))
     with pytest.raises(InputError, match=r"at least 2 training beats .*\{0: 4, 1: 1\}"):
-        fit_prematurity(features, RR_FEATURES, np.array([0, 0, 0, 0, 1]), 0, 1)
+        fit_prematurity(features, RR_FEATURES, np.array([0, 0, 0, 0, 1]), 0, 1, None)
     with pytest.raises(InputError, match="4 labels for 5 beats"):
-        fit_prematurity(features, RR_FEATURES, np.array([0, 0, 1, 1]), 0, 1)
+        fit_prematurity(features, RR_FEATURES, np.array([0, 0, 1, 1]), 0, 1, None)
 
 
 def test_decide_shares_the_conducted_probability_and_keeps_the_rest() -> None:
@@ -113,6 +114,9 @@ def test_decide_shares_the_conducted_probability_and_keeps_the_rest() -> None:
 def test_model_round_trip_and_checks() -> None:
     decision = PrematurityModel(1, 3, (0.5, -1.0, 2.0), 0.25)
     assert PrematurityModel.from_dict(decision.to_dict()) == decision
+    gated = PrematurityModel(1, 3, (0.5, -1.0, 2.0), 0.25, FibrillationGate(3.0, 6.5))
+    assert PrematurityModel.from_dict(gated.to_dict()) == gated
+    assert decision.to_dict()["fibrillation"] is None
     with pytest.raises(InputError, match="4 coefficients for 3 ratios"):
         PrematurityModel(0, 1, (1.0, 2.0, 3.0, 4.0), 0.0)
     with pytest.raises(InputError, match="must be finite"):
@@ -141,3 +145,34 @@ def test_fibrillation_gate_moves_premature_probability_to_normal_in_fibrillation
         fit_fibrillation_gate(irregularity[299:301], in_fibrillation[299:301])
     with pytest.raises(InputError, match="irregularities for"):
         fit_fibrillation_gate(irregularity, in_fibrillation[:5])
+
+
+def test_a_decision_with_a_gate_is_fitted_and_applied_from_the_rr_features() -> None:
+    # A premature rhythm (every sixth beat early) followed by fibrillation-like alternation.
+    samples, labels = premature_rhythm(n_cycles=20)
+    alternating = np.tile([0.5, 1.1], 40)
+    tail = samples[-1] + np.round(np.cumsum(alternating) * FS).astype(np.int64)
+    samples = np.r_[samples, tail]
+    labels = np.r_[labels, np.zeros(tail.size, dtype=np.int64)]  # early, but normal (AF)
+    in_fibrillation = np.r_[np.zeros(samples.size - tail.size, bool), np.ones(tail.size, bool)]
+    features = rr_features(samples, FS)
+    decision = fit_prematurity(features, RR_FEATURES, labels, 0, 1, in_fibrillation)
+    assert decision.fibrillation is not None and decision.fibrillation.coefficient > 0
+    probabilities = np.tile([[0.3, 0.5, 0.2]], (samples.size, 1))
+    decided = decide(decision, probabilities, features, RR_FEATURES)
+    premature = decided[:, 1] > decided[:, 0]
+    sinus = ~in_fibrillation
+    # Away from the change of rhythm (the irregularity's window reaches 15 changes across it).
+    np.testing.assert_array_equal(premature[sinus][:80], labels[sinus][:80] == 1)
+    assert not premature[in_fibrillation][20:].any()
+    np.testing.assert_allclose(decided[:, 2], 0.2)
+    np.testing.assert_allclose(decided.sum(axis=1), 1.0)
+    without = decide(
+        PrematurityModel(0, 1, decision.coefficients, decision.intercept),
+        probabilities,
+        features,
+        RR_FEATURES,
+    )
+    assert without[in_fibrillation][:, 1].max() > decided[in_fibrillation][:, 1].max()
+    with pytest.raises(InputError, match="needs the RR feature irregularity"):
+        decide(decision, probabilities[:, :3], features[:, :4], TIMING_INPUTS)

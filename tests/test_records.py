@@ -217,24 +217,10 @@ def test_real_record_114_uses_channel_1(mitdb_dir: Path):
 
 
 def test_rhythm_changes_are_the_annotations_that_name_a_rhythm(tmp_path: Path) -> None:
-    write_record(tmp_path, "r1", ["N"] * 6)
-    # Add an atrial fibrillation episode to the written annotations (MIT-BIH: '+' with "(AFIB").
-    written = wfdb.rdann(str(tmp_path / "r1"), "atr")
-    samples = np.r_[written.sample, 1000, 1500]
-    symbols = [*written.symbol, "+", "+"]
-    notes = [*written.aux_note, "(AFIB", "(N"]
-    order = np.argsort(samples, kind="stable")
-    wfdb.wrann(
-        "r1",
-        "atr",
-        samples[order],
-        np.asarray(symbols)[order],
-        aux_note=[notes[i] for i in order],
-        fs=360,
-        write_dir=str(tmp_path),
-    )
+    # write_record notes the rhythm as MIT-BIH does: "(N", an "(AFIB" episode, "(N" again.
+    peaks = write_record(tmp_path, "r1", ["N"] * 8)
     changes, labels = read_rhythm_changes(tmp_path / "r1", "atr")
-    assert labels == ["(N", "(AFIB", "(N"]  # the record's opening "(N", then the episode
-    assert changes[1:].tolist() == [1000, 1500] and changes[0] < 1000
+    assert labels == ["(N", "(AFIB", "(N"]
+    assert changes.tolist() == [peaks[0] - 5, peaks[4] + 20, peaks[6] + 20]
     with pytest.raises(InputError, match="record nothing: cannot read annotation file"):
         read_rhythm_changes(tmp_path / "nothing", "atr")

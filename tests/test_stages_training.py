@@ -69,6 +69,7 @@ def write_dataset(path: Path, n: int = 240, seed: int = 0) -> Path:
         symbols=np.array(["N", "V", "A"])[labels],
         samples=np.arange(n, dtype=np.int64) * 300,
         rr_features=np.full((n, len(RR_FEATURES)), 1.0, dtype=np.float32),
+        rhythms=np.full(n, "(N"),
     )
     return path
 
@@ -138,6 +139,10 @@ def write_timed_dataset(path: Path, n: int = 240) -> Path:
     column = {name: i for i, name in enumerate(RR_FEATURES)}
     rr[:, column["previous"]] = np.where(premature, 0.5, 0.8) + rng.normal(0, 0.03, n)
     rr[:, column["next"]] = np.where(premature, 1.1, 0.8) + rng.normal(0, 0.03, n)
+    # Every fifth beat lies in atrial fibrillation, where the rhythm is irregular.
+    fibrillation = np.arange(n) % 5 == 0
+    rr[:, column["irregularity"]] = np.where(fibrillation, 0.3, 0.02)
+    data["rhythms"] = np.where(fibrillation, "(AFIB", "(N")
     data["rr_features"] = rr.astype(np.float32)
     DATASET.save(path, **data)
     return path
@@ -150,7 +155,7 @@ def test_train_model_fits_and_stores_the_premature_beat_decision(
     split_path = tmp_path / "split.npz"
     split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTRA)
     network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
-    decision = {"normal": "NOR", "premature": "PAC"}
+    decision = {"normal": "NOR", "premature": "PAC", "fibrillation": []}
     with caplog.at_level(logging.INFO):
         train_model(
             dataset,
@@ -163,6 +168,7 @@ def test_train_model_fits_and_stores_the_premature_beat_decision(
             decision,
         )
     assert "premature-beat decision (PAC vs NOR): intercept" in caplog.text
+    assert "no fibrillation gate" in caplog.text
     model, _ = load_model(tmp_path / "model.pt", expected_class_names=NAMES)
     assert model.prematurity is not None
     assert (model.prematurity.normal, model.prematurity.premature) == (0, 2)
@@ -171,7 +177,7 @@ def test_train_model_fits_and_stores_the_premature_beat_decision(
     data, split = DATASET.load(dataset), SPLIT.load(split_path)
     inputs = dataset_inputs(model.config, data, split["test"])
     alone = torch.softmax(model(torch.from_numpy(inputs)), dim=1).detach().numpy()
-    decided = predict_proba(model, inputs)
+    decided = predict_proba(model, inputs, rr_features=data["rr_features"][split["test"]])
     np.testing.assert_allclose(decided[:, 1], alone[:, 1], rtol=1e-5)  # PVC untouched
     np.testing.assert_allclose(decided[:, [0, 2]].sum(1), alone[:, [0, 2]].sum(1), rtol=1e-5)
     # The rhythm alone separates PAC from NOR here, so every conducted test beat is told right.
@@ -195,7 +201,7 @@ def test_train_model_refuses_a_decision_on_unknown_classes(tmp_path: Path) -> No
             SMOTE,
             network,
             TWO_EPOCHS,
-            {"normal": "NOR", "premature": "S"},
+            {"normal": "NOR", "premature": "S", "fibrillation": []},
         )
     assert not (tmp_path / "m.pt").exists()
 
@@ -217,3 +223,36 @@ def test_train_model_refuses_a_split_of_another_dataset(tmp_path: Path) -> None:
             None,
         )
     assert not (tmp_path / "m.pt").exists()
+
+
+def test_train_model_fits_the_fibrillation_gate_on_the_training_rhythms(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    dataset = write_timed_dataset(tmp_path / "six.npz")
+    split_path = tmp_path / "split.npz"
+    split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTRA)
+    network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
+    decision = {"normal": "NOR", "premature": "PAC", "fibrillation": ["(AFIB", "(AFL"]}
+    with caplog.at_level(logging.INFO):
+        train_model(
+            dataset,
+            split_path,
+            tmp_path / "model.pt",
+            tmp_path / "history.tsv",
+            SMOTE,
+            network,
+            TWO_EPOCHS,
+            decision,
+        )
+    assert "fibrillation gate on log irregularity: coefficient" in caplog.text
+    model, _ = load_model(tmp_path / "model.pt", expected_class_names=NAMES)
+    gate = model.prematurity.fibrillation
+    assert gate is not None and gate.coefficient > 0
+    data, split = DATASET.load(dataset), SPLIT.load(split_path)
+    test = split["test"]
+    decided = predict_proba(
+        model, dataset_inputs(model.config, data, test), rr_features=data["rr_features"][test]
+    )
+    # PAC beats in fibrillation are called NOR: an early beat there is not premature.
+    in_fibrillation = data["rhythms"][test] == "(AFIB"
+    assert (decided[in_fibrillation, 2] < decided[in_fibrillation, 0]).all()

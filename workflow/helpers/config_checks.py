@@ -250,9 +250,6 @@ def _noise_problems(noise: Mapping, base_dir: Path) -> Iterable[str]:
 
 
 def _prematurity_problems(config: Mapping) -> Iterable[str]:
-    # The decision's ratios come from these RR features of the model's input rows
-    # (ecgbeats.prematurity.TIMING_INPUTS; not imported: this check runs without numpy's stack).
-    needed = ("previous", "next", "local", "record")
     for task, classes in config["prematurity"].items():
         if task not in config["class_maps"]:
             yield f"config key 'prematurity.{task}': no task {task} under 'class_maps'"
@@ -266,12 +263,11 @@ def _prematurity_problems(config: Mapping) -> Iterable[str]:
                 )
         if classes["normal"] == classes["premature"]:
             yield f"config key 'prematurity.{task}': normal and premature are the same class"
-        missing = [name for name in needed if name not in config["model"]["rr_features"]]
-        if missing:
+        unnamed = [label for label in classes["fibrillation"] if not label.startswith("(")]
+        if unnamed:
             yield (
-                f"config keys 'prematurity.{task}' and 'model.rr_features': the premature-beat "
-                f"decision needs the RR features {', '.join(needed)}; {', '.join(missing)} "
-                "missing"
+                f"config key 'prematurity.{task}.fibrillation': {', '.join(unnamed)}: rhythm "
+                'annotations start with \'(\' (MIT-BIH: "(AFIB", "(AFL")'
             )
 
 

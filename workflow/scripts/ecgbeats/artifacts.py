@@ -11,13 +11,14 @@ Formats (rows = one per beat unless said otherwise):
 
 ``results/beats/{record}.npz`` (:data:`RECORD_BEATS`)
     beats (rows, window) float32 normalised beats; symbols (rows,) MIT-BIH symbol; samples
-    (rows,) R-peak sample at ``fs``; rr_features (rows, ecgbeats.rhythm.RR_FEATURES);
+    (rows,) R-peak sample at ``fs``; rr_features (rows, ecgbeats.rhythm.RR_FEATURES); rhythms
+    (rows,) the rhythm annotation in force ("(N", "(AFIB", ...; "" before the first one);
     median_beat (window,) the record's median beat;
     record, lead (scalars); fs (the beats' rate, 360 Hz), source_fs (the record's own rate);
     edge_drops (scalar count) and dropped_symbols (those beats' symbols).
 ``results/datasets/{task}.npz`` (:data:`DATASET`)
-    beats, labels (index into class_names), records, symbols, samples, rr_features (rows),
-    class_names, and per record (record_ids order) its median beat (median_beats).
+    beats, labels (index into class_names), records, symbols, samples, rr_features, rhythms
+    (rows), class_names, and per record (record_ids order) its median beat (median_beats).
 ``results/{split}/{task}/split.npz`` (:data:`SPLIT`)
     train, validation, test: row indices into the task's dataset; class_names;
     missing_in_validation and excluded_classes (class names).
@@ -157,6 +158,7 @@ RECORD_BEATS = NpzFormat(
         "symbols": _rows("str"),
         "samples": _rows("int"),
         "rr_features": _rows("float", 2),
+        "rhythms": _rows("str"),
         "median_beat": Key("float", 1),
         "record": Key("str", 0),
         "lead": Key("str", 0),
@@ -176,6 +178,7 @@ DATASET = NpzFormat(
         "symbols": _rows("str"),
         "samples": _rows("int"),
         "rr_features": _rows("float", 2),
+        "rhythms": _rows("str"),
         "class_names": Key("str", 1),
         "record_ids": Key("str", 1),
         "median_beats": Key("float", 2),

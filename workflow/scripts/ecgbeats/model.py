@@ -45,7 +45,7 @@ from torch import nn
 
 from ecgbeats.artifacts import load_checkpoint
 from ecgbeats.errors import InputError, raise_problems
-from ecgbeats.prematurity import PrematurityModel, decide, require_timing_inputs
+from ecgbeats.prematurity import PrematurityModel, decide
 from ecgbeats.rhythm import RR_FEATURES, select_rr_features
 
 #: What each beat is taken relative to before the network sees it.
@@ -185,14 +185,14 @@ class BeatCNN(nn.Module):
 
     def set_prematurity(self, decision: PrematurityModel | None) -> None:
         """Attach (or, with None, remove) the premature-beat decision of predict_proba; its
-        classes must be the model's and its RR features among the model's inputs."""
-        if decision is not None:
-            if max(decision.normal, decision.premature) >= self.config.n_classes:
-                raise InputError(
-                    f"premature-beat decision on classes {decision.normal} and "
-                    f"{decision.premature} of a model with {self.config.n_classes}"
-                )
-            require_timing_inputs(self.config.rr_features)
+        classes must be the model's."""
+        if decision is not None and max(decision.normal, decision.premature) >= (
+            self.config.n_classes
+        ):
+            raise InputError(
+                f"premature-beat decision on classes {decision.normal} and "
+                f"{decision.premature} of a model with {self.config.n_classes}"
+            )
         self.prematurity = decision
 
     def _as_batch(self, x: torch.Tensor) -> torch.Tensor:
@@ -339,11 +339,15 @@ def predict_proba(
     beats: np.ndarray,
     batch_size: int = INFERENCE_BATCH,
     device: str | torch.device = "cpu",
+    rr_features: np.ndarray | None = None,
 ) -> np.ndarray:
     """Class probabilities (n, k) float32 of the input rows `beats` (n, W; see
     :func:`model_inputs`), in evaluation mode: the softmax of the logits, then the model's
-    premature-beat decision when it has one (ecgbeats.prematurity)."""
+    premature-beat decision when it has one (ecgbeats.prematurity), which reads the beats' RR
+    features `rr_features` (n, RR_FEATURES): all of them, whichever the network takes."""
     beats = np.asarray(beats)
+    if model.prematurity is not None and rr_features is None:
+        raise InputError("predict_proba: the model's premature-beat decision needs RR features")
     width = model.config.input_width
     if beats.ndim != 2 or beats.shape[1] != width:
         raise InputError(f"predict_proba: inputs must be shaped (n, {width}), got {beats.shape}")
@@ -353,8 +357,7 @@ def predict_proba(
     if probabilities.size == 0:
         return np.zeros((beats.shape[0], model.config.n_classes), dtype=np.float32)
     if model.prematurity is not None:
-        rhythm = beats[:, model.config.beat_width :]
-        probabilities = decide(model.prematurity, probabilities, rhythm, model.config.rr_features)
+        probabilities = decide(model.prematurity, probabilities, rr_features, RR_FEATURES)
     return probabilities.astype(np.float32, copy=False)
 
 
@@ -369,7 +372,7 @@ def predict_beats(
     """:func:`predict_proba` of one recording's beats (n, L) with their RR features (n,
     RR_FEATURES) and the recording's median beat (L,)."""
     inputs = model_inputs(model.config, beats, rr_features, median_beat)
-    return predict_proba(model, inputs, batch_size, device)
+    return predict_proba(model, inputs, batch_size, device, rr_features)
 
 
 def load_model(

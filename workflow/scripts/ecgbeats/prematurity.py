@@ -47,6 +47,9 @@ class PrematurityModel:
     premature: int
     coefficients: tuple[float, ...]
     intercept: float
+    # Beats found in atrial fibrillation give their premature probability back to the normal
+    # class (see FibrillationGate); None: no gate.
+    fibrillation: FibrillationGate | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "coefficients", tuple(float(c) for c in self.coefficients))
@@ -64,21 +67,29 @@ class PrematurityModel:
 
     def to_dict(self) -> dict:
         """Plain values (a checkpoint loads them without pickled code)."""
+        gate = self.fibrillation
         return {
             "normal": int(self.normal),
             "premature": int(self.premature),
             "coefficients": list(self.coefficients),
             "intercept": float(self.intercept),
+            "fibrillation": None
+            if gate is None
+            else {"coefficient": gate.coefficient, "intercept": gate.intercept},
         }
 
     @classmethod
     def from_dict(cls, data: Mapping) -> PrematurityModel:
         try:
+            gate = data.get("fibrillation")
             return cls(
                 int(data["normal"]),
                 int(data["premature"]),
                 tuple(data["coefficients"]),
                 float(data["intercept"]),
+                None
+                if gate is None
+                else FibrillationGate(float(gate["coefficient"]), float(gate["intercept"])),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise InputError(f"premature-beat decision: invalid stored values: {error}") from error
@@ -117,11 +128,14 @@ def fit_prematurity(
     labels: np.ndarray,
     normal: int,
     premature: int,
+    in_fibrillation: np.ndarray | None,
 ) -> PrematurityModel:
     """Fit the decision on the beats of classes `normal` and `premature` among `labels` (n,),
     with their RR features (n, len(names)); the two classes weigh equally (balanced weights),
     so a beat's probability of being premature is 0.5 where its timing is equally typical of
-    both. Other classes' beats are not used."""
+    both. Other classes' beats are not used. With `in_fibrillation` (n,) bool, whether atrial
+    fibrillation or flutter was annotated at each beat, the decision also gets a fibrillation
+    gate fitted on all n beats' ``irregularity`` (which `names` must then include)."""
     labels = np.asarray(labels)
     if labels.shape != (np.asarray(rr_features).shape[0],):
         raise InputError(f"{labels.size} labels for {np.asarray(rr_features).shape[0]} beats")
@@ -138,9 +152,22 @@ def fit_prematurity(
     ratios = timing_ratios(np.asarray(rr_features)[used], names)
     regression = LogisticRegression(class_weight="balanced", max_iter=1000)
     regression.fit(ratios, labels[used] == premature)
+    gate = None
+    if in_fibrillation is not None:
+        gate = fit_fibrillation_gate(
+            _column(rr_features, names, "irregularity"), np.asarray(in_fibrillation, dtype=bool)
+        )
     return PrematurityModel(
-        normal, premature, tuple(regression.coef_[0]), float(regression.intercept_[0])
+        normal, premature, tuple(regression.coef_[0]), float(regression.intercept_[0]), gate
     )
+
+
+def _column(rr_features: np.ndarray, names: Sequence[str], name: str) -> np.ndarray:
+    """The column `name` of RR features (n, len(names)) named by `names`."""
+    names = [str(n) for n in names]
+    if name not in names:
+        raise InputError(f"the premature-beat decision needs the RR feature {name}; got {names}")
+    return np.asarray(rr_features)[:, names.index(name)]
 
 
 def premature_probability(
@@ -158,7 +185,9 @@ def decide(
     names: Sequence[str],
 ) -> np.ndarray:
     """Class probabilities (n, k) with the normal and premature classes' joint probability
-    shared between them by the beats' timing; the other classes' are unchanged."""
+    shared between them by the beats' timing, then, with a fibrillation gate, the premature
+    share of beats in fibrillation given back to the normal class; the other classes' are
+    unchanged."""
     probabilities = np.asarray(probabilities)
     if probabilities.ndim != 2 or max(model.normal, model.premature) >= probabilities.shape[1]:
         raise InputError(
@@ -175,7 +204,12 @@ def decide(
     decided = probabilities.copy()
     decided[:, model.normal] = conducted * (1.0 - premature)
     decided[:, model.premature] = conducted * premature
-    return decided
+    if model.fibrillation is None:
+        return decided
+    share = fibrillation_probability(
+        model.fibrillation, _column(rr_features, names, "irregularity")
+    )
+    return gate_premature(decided, share, model.normal, model.premature)
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,9 @@ RR_FEATURES: tuple[str, ...] = (
     "previous_2",  # seconds from the R peak two before to the one before
     "next_2",  # seconds from the next R peak to the one after it
     "local_irregularity",  # sd / mean of the LOCAL_INTERVALS intervals around, own two left out
+    # Atrial fibrillation: the median relative change between successive intervals around the
+    # beat (successive_irregularity), which isolated premature beats and pauses do not move.
+    "irregularity",
 )
 
 #: RR intervals averaged for the `local` feature: five before and five after the beat.
@@ -83,6 +86,7 @@ def rr_features(samples: np.ndarray, fs: float) -> np.ndarray:
         "previous_2": padded[:n],
         "next_2": padded[3 : n + 3],
         "local_irregularity": _background_variation(gaps, n),
+        "irregularity": successive_irregularity(samples, fs),
     }
     return np.stack([columns[name] for name in RR_FEATURES], axis=1).astype(np.float32)
 

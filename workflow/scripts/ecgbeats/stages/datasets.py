@@ -20,7 +20,7 @@ from ecgbeats.table_views import write_table_view
 logger = logging.getLogger(__name__)
 
 #: Per-beat arrays of a dataset, taken from the records' beats files (records: their ids).
-_ROWS = ("beats", "labels", "records", "symbols", "samples", "rr_features")
+_ROWS = ("beats", "labels", "records", "symbols", "samples", "rr_features", "rhythms")
 
 
 def build_dataset(
@@ -45,7 +45,7 @@ def build_dataset(
         parts["beats"].append(data["beats"][in_task])
         parts["labels"].append(labels)
         parts["records"].append(np.full(labels.size, str(data["record"])))
-        for key in ("symbols", "samples", "rr_features"):
+        for key in ("symbols", "samples", "rr_features", "rhythms"):
             parts[key].append(data[key][in_task])
     arrays = {key: np.concatenate(values) for key, values in parts.items()}
     require_all_classes(arrays["labels"], names, task, "the chosen records")

@@ -52,6 +52,7 @@ def evaluate_model(
         dataset_inputs(network.config, data, test),
         batch_size=options.batch_size,
         device=options.device,
+        rr_features=data["rr_features"][test],
     )
     y_true = data["labels"][test].astype(np.int64)
     y_pred = probabilities.argmax(axis=1).astype(np.int64)

@@ -14,8 +14,9 @@ from pathlib import Path
 from ecgbeats.artifacts import RECORD_BEATS
 from ecgbeats.beats import BeatOptions, beats_from_signal
 from ecgbeats.denoising import DenoisingOptions
-from ecgbeats.records import read_annotations_of, read_recording
-from ecgbeats.resampling import TARGET_FS
+from ecgbeats.records import read_annotations_of, read_recording, read_rhythm_changes
+from ecgbeats.resampling import TARGET_FS, convert_positions
+from ecgbeats.rhythm import rhythm_at
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,10 @@ def preprocess_record(
     record_path = Path(header).with_suffix("")
     recording = read_recording(record_path, leads, target_fs=TARGET_FS)
     samples, symbols = read_annotations_of(recording, record_path, "atr")
+    # The rhythm in force at each beat ("(N", "(AFIB", ...; "" before the first rhythm note).
+    changes, rhythm_labels = read_rhythm_changes(record_path, "atr")
+    if recording.source_fs != recording.fs:
+        changes = convert_positions(changes, recording.source_fs, recording.fs)
     beat_set = beats_from_signal(
         recording.signal,
         recording.fs,
@@ -48,6 +53,7 @@ def preprocess_record(
         symbols=symbols[beat_set.kept],
         samples=beat_set.samples,
         rr_features=beat_set.rr_features,
+        rhythms=rhythm_at(beat_set.samples, changes, rhythm_labels, before=""),
         median_beat=beat_set.median_beat,
         record=recording.record,
         lead=recording.lead,

@@ -22,7 +22,7 @@ from ecgbeats.artifacts import (
 from ecgbeats.balancing import BalanceOptions, balance
 from ecgbeats.errors import InputError
 from ecgbeats.model import CNNConfig, dataset_inputs
-from ecgbeats.prematurity import RATIOS, fit_prematurity, require_timing_inputs
+from ecgbeats.prematurity import RATIOS, fit_prematurity
 from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.table_views import write_table_view
 from ecgbeats.training import TrainConfig
@@ -49,7 +49,9 @@ def train_model(
     input_length, which come from the dataset). Validation and test keep the natural class mix.
     `prematurity`: None, or the class names ``normal`` and ``premature`` between which the
     model's premature-beat decision (ecgbeats.prematurity), fitted on the training part's beats
-    of these two classes, shares their joint probability; it is stored with the model.
+    of these two classes, shares their joint probability, and ``fibrillation``, the rhythm
+    annotations (e.g. "(AFIB") whose training beats teach its fibrillation gate (empty: no
+    gate); it is stored with the model.
     Returns the epoch of the kept model.
     """
 
@@ -64,8 +66,7 @@ def train_model(
     # Fitted before the long part (it needs no network), so that its errors come first.
     decision = None
     if prematurity is not None:
-        require_timing_inputs(config.rr_features)  # among the model's inputs, where it reads them
-        unknown = sorted(set(prematurity.values()) - set(names))
+        unknown = sorted({prematurity["normal"], prematurity["premature"]} - set(names))
         if unknown:
             raise InputError(
                 f"premature-beat decision: class(es) {', '.join(unknown)} not among the "
@@ -77,6 +78,10 @@ def train_model(
             labels[train_index],
             names.index(prematurity["normal"]),
             names.index(prematurity["premature"]),
+            # The training beats in the listed rhythms teach the fibrillation gate (none: no gate).
+            np.isin(data["rhythms"][train_index], list(prematurity["fibrillation"]))
+            if prematurity["fibrillation"]
+            else None,
         )
     # The model's input rows (each beat, relative to its record's median beat if the model says
     # so, then its RR features), balanced and trained together; the test rows are not built.
@@ -108,13 +113,20 @@ def train_model(
     if decision is not None:
         result.model.set_prematurity(decision)
         logger.info(
-            "premature-beat decision (%s vs %s): intercept %.4f, coefficients %s",
+            "premature-beat decision (%s vs %s): intercept %.4f, coefficients %s; %s",
             prematurity["premature"],
             prematurity["normal"],
             decision.intercept,
             ", ".join(
                 f"{ratio} {value:.4f}"
                 for ratio, value in zip(RATIOS, decision.coefficients, strict=True)
+            ),
+            "no fibrillation gate"
+            if decision.fibrillation is None
+            else (
+                f"fibrillation gate on log irregularity: coefficient "
+                f"{decision.fibrillation.coefficient:.4f}, intercept "
+                f"{decision.fibrillation.intercept:.4f}"
             ),
         )
     save_checkpoint(model, result.model, names)
