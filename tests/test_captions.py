@@ -40,7 +40,8 @@ def test_workflow_description_follows_the_inter_patient_config():
     text = (REPO_ROOT / "workflow" / "report" / "workflow.rst").read_text()
     template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(text)
     rendered = " ".join(template.render(snakemake=SimpleNamespace(config=config)).split())
-    assert "**Premature-beat decision.** For task ``aami`` (S against N)" in rendered
+    assert "**Premature-beat decision.** For task ``aami``, the network's probability" in rendered
+    assert "training beats annotated (AFIB, (AFL, finds beats in atrial fibrillation" in rendered
     assert "focal (gamma 2.0) loss" in rendered
     paper = template.render(
         snakemake=SimpleNamespace(config=yaml.safe_load((REPO_ROOT / "config.yaml").read_text()))

@@ -10,10 +10,17 @@ classes together), and a logistic regression on three log RR ratios, fitted on t
 beats of the two classes with balanced class weights, shares it between them. The other classes
 keep the CNN's probabilities, so the result is again a probability per class.
 
-The ratios come from the four RR features in seconds (previous, next, local, record: see
-ecgbeats.rhythm) that the model's input rows already hold, so the decision needs nothing the
-model does not get, for training, evaluation and new recordings alike. Being linear in named
-inputs, the decision explains itself: its coefficients are the weight of each ratio.
+A fibrillation gate can follow (:class:`FibrillationGate`): in atrial fibrillation or flutter
+there is no organised atrial activity and so no premature atrial beat, however early a beat
+comes. A logistic regression on the log of the beat's rhythm irregularity (the ``irregularity``
+RR feature), fitted on training beats labelled by the rhythm annotations in force at them, gives
+the probability that a beat lies in fibrillation, and that share of its premature probability
+goes back to the normal class.
+
+Everything is read from the beats' RR features (ecgbeats.rhythm.rr_features, computed from the
+R peaks: annotated or detected), one code path for training, evaluation and new recordings,
+which need no rhythm annotations. Being linear in named inputs, the decision explains itself:
+its coefficients are the weight of each ratio and of the irregularity.
 """
 
 from __future__ import annotations
