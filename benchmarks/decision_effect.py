@@ -1,5 +1,6 @@
 """What the premature-beat decision changes on a finished run: each seed's model scored on its
-test part as the workflow scores it, and again by its network alone.
+test part as the workflow scores it, without its fibrillation gate (when it has one), and by its
+network alone.
 
 Reads ``results/{split}/{task}/seeds/{seed}/model.pt`` and the run's dataset and split. The
 decision was chosen by cross-validation over DS1 (``benchmarks/prematurity_cv.py``); this script
@@ -13,6 +14,7 @@ so nothing may be chosen with it.
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +49,12 @@ def main() -> None:
             raise SystemExit(f"seed {seed}: the model has no premature-beat decision")
         inputs = dataset_inputs(model.config, data, test)
         decision = model.prematurity
-        for label in ("with the decision", "network alone"):
-            model.set_prematurity(decision if label == "with the decision" else None)
+        variants = {"with the decision": decision}
+        if decision.fibrillation is not None:
+            variants["without the fibrillation gate"] = replace(decision, fibrillation=None)
+        variants["network alone"] = None
+        for label, variant in variants.items():
+            model.set_prematurity(variant)
             rhythm = data["rr_features"][test]
             predicted = predict_proba(model, inputs, rr_features=rhythm).argmax(axis=1)
             _, confusions = record_confusions(records, labels, predicted, len(names))

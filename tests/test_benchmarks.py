@@ -406,7 +406,7 @@ def test_decision_effect_scores_each_seed_with_and_without_its_decision(tmp_path
     run = tmp_path / "inter" / "aami"
     split_dataset(dataset, run / "split.npz", tmp_path / "counts.tsv", INTER)
     network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
-    decision_of_5 = {"normal": "NOR", "premature": "PAC", "fibrillation": []}
+    decision_of_5 = {"normal": "NOR", "premature": "PAC", "fibrillation": ["(AFIB"]}
     for seed, decision in ((5, decision_of_5), (6, None)):
         train_model(
             dataset,
@@ -423,10 +423,16 @@ def test_decision_effect_scores_each_seed_with_and_without_its_decision(tmp_path
     result = run_benchmark(*arguments, "--seeds", "5", "--out", str(out))
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(out, sep="\t")
-    assert table["decision"].tolist() == ["with the decision", "network alone"]
+    assert table["decision"].tolist() == [
+        "with the decision",
+        "without the fibrillation gate",
+        "network alone",
+    ]
     # The rhythm tells PAC from NOR exactly here; the network alone, after two epochs, does not.
-    with_decision, alone = table.iloc[0], table.iloc[1]
-    assert with_decision["PAC_f1"] == pytest.approx(1.0)
+    # The gate calls the PAC beats in fibrillation (every fifth beat) NOR.
+    with_decision, ungated, alone = table.iloc[0], table.iloc[1], table.iloc[2]
+    assert ungated["PAC_f1"] == pytest.approx(1.0)
+    assert with_decision["PAC_se"] < 1.0 and with_decision["PAC_ppv"] == pytest.approx(1.0)
     assert alone["PAC_f1"] < 0.9
     assert "with the decision" in result.stdout and "macro_f1" in result.stdout
     failed = run_benchmark(*arguments, "--seeds", "6")
