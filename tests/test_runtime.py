@@ -291,7 +291,12 @@ def test_the_rule_files_are_read() -> None:
     rules = rules_of()
     assert {"build_dataset", "train_model", "classify_record", "download_record"} <= set(rules)
     assert rules["train_model"].named("input") == {"dataset", "split_file", "library"}
-    assert rules["train_model"].named("params") == {"balancing", "network", "training"}
+    assert rules["train_model"].named("params") == {
+        "balancing",
+        "network",
+        "training",
+        "prematurity",
+    }
     assert {"split", "task"} <= rules["train_model"].wildcards()
 
 
