@@ -549,6 +549,22 @@ def main() -> None:
                 )
 
 
+def report_row(out: Path | None, row: dict, label: str, names: list[str]) -> None:
+    """Append `row` (with :func:`scores`' keys) to the TSV `out`, or without one print it as a
+    line: `label`, the macro-F1, then per class F1, Se and +P."""
+    if out:
+        append_row(out, row)
+        return
+    print(
+        f"{label} macro-F1 {row['macro_f1']:.4f} "
+        + " ".join(
+            f"{n} F1 {row[f'{n}_f1']:.3f} (Se {row[f'{n}_se']:.2f} +P {row[f'{n}_ppv']:.2f})"
+            for n in names
+        ),
+        flush=True,
+    )
+
+
 def append_row(path: Path, row: dict) -> None:
     """Append one setting's scores to the TSV at `path` (header with the first row); print them."""
     table = pd.DataFrame([row])

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from ablate_inter import append_row, scores
+from ablate_inter import report_row, scores
 
 
 def load_seed(path: Path, names: list[str] | None) -> tuple[pd.DataFrame, list[str]]:
@@ -60,17 +60,7 @@ def main() -> None:
     rows.append((f"ensemble of {len(tables)}", mean.argmax(axis=1)))
     for label, y_pred in rows:
         row = {"setting": args.setting, "model": label, **scores(y_true, y_pred, names)}
-        if args.out:
-            append_row(args.out, row)
-        else:
-            print(
-                f"{label:14s} macro-F1 {row['macro_f1']:.4f} "
-                + " ".join(
-                    f"{n} F1 {row[f'{n}_f1']:.3f} (Se {row[f'{n}_se']:.2f} +P "
-                    f"{row[f'{n}_ppv']:.2f})"
-                    for n in names
-                )
-            )
+        report_row(args.out, row, f"{label:14s}", names)
 
 
 if __name__ == "__main__":

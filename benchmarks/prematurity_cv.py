@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from ablate_inter import append_row, ds1_folds, scores
+from ablate_inter import ds1_folds, report_row, scores
 from ensemble_seeds import load_seed
 
 from ecgbeats.artifacts import SPLIT, load_rows_of
@@ -132,18 +132,7 @@ def main() -> None:
                 "decision": label,
                 **scores(y_true, chosen.argmax(axis=1), names),
             }
-            if args.out:
-                append_row(args.out, row)
-            else:
-                print(
-                    f"seed {seed:<4d} {label:13s} macro-F1 {row['macro_f1']:.4f} "
-                    + " ".join(
-                        f"{n} F1 {row[f'{n}_f1']:.3f} (Se {row[f'{n}_se']:.2f} +P "
-                        f"{row[f'{n}_ppv']:.2f})"
-                        for n in names
-                    ),
-                    flush=True,
-                )
+            report_row(args.out, row, f"seed {seed:<4d} {label:13s}", names)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,7 @@ from test_stages_training import (
     INTRA,
     NAMES,
     SMALL_CNN,
-    SMOTE,
-    TWO_EPOCHS,
+    train_stage,
     write_dataset,
     write_timed_dataset,
 )
@@ -24,10 +23,20 @@ from test_stages_training import (
 from ecgbeats.artifacts import DATASET, SPLIT
 from ecgbeats.model import INFERENCE_BATCH
 from ecgbeats.stages.splitting import split_dataset
-from ecgbeats.stages.training import train_model
 from synthetic_ecg import write_record
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def inter_split_hiding_the_test_part(tmp_path: Path, dataset: Path) -> Path:
+    """The inter split of `dataset` at ``inter/aami/split.npz`` under `tmp_path`, its test rows
+    pointing outside the dataset: a script that ever reads them fails."""
+    split_path = tmp_path / "inter" / "aami" / "split.npz"
+    split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTER)
+    split = dict(SPLIT.load(split_path))
+    split["test"] = split["test"] + 10_000
+    SPLIT.save(split_path, **split)
+    return split_path
 
 
 def run_benchmark(*arguments: str) -> subprocess.CompletedProcess[str]:
@@ -104,12 +113,7 @@ def test_ablation_cross_validates_over_ds1_records_without_reading_the_test_part
     tmp_path: Path,
 ) -> None:
     dataset = write_dataset(tmp_path / "datasets" / "aami.npz", n=600)
-    split_path = tmp_path / "inter" / "aami" / "split.npz"
-    split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTER)
-    # Test rows that point outside the dataset: the script fails if it ever reads them.
-    split = dict(SPLIT.load(split_path))
-    split["test"] = split["test"] + 10_000
-    SPLIT.save(split_path, **split)
+    split = SPLIT.load(inter_split_hiding_the_test_part(tmp_path, dataset))
     out = tmp_path / "ablation.tsv"
     common = ["--results", str(tmp_path), "--out", str(out), "--epochs", "1", "--threads", "1"]
     result = run_benchmark(
@@ -324,12 +328,7 @@ def test_seed_ensemble_averages_the_probabilities_of_the_same_beats(tmp_path: Pa
 
 def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(tmp_path: Path) -> None:
     dataset = write_timed_dataset(tmp_path / "datasets" / "aami.npz", n=600)
-    split_path = tmp_path / "inter" / "aami" / "split.npz"
-    split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTER)
-    # Test rows that point outside the dataset: the script fails if it ever reads them.
-    split = dict(SPLIT.load(split_path))
-    split["test"] = split["test"] + 10_000
-    SPLIT.save(split_path, **split)
+    inter_split_hiding_the_test_part(tmp_path, dataset)
     data = DATASET.load(dataset)
     ds1 = np.isin(data["records"], ["101", "106", "108"])
     labels = data["labels"][ds1]
@@ -379,7 +378,7 @@ def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(tmp_path:
 def test_prematurity_cv_fits_on_the_folds_that_trained_the_scoring_model(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "benchmarks"))
     import prematurity_cv  # noqa: PLC0415 (a script, importable only from its folder)
 
     fitted_on: list[set[int]] = []
@@ -408,15 +407,8 @@ def test_decision_effect_scores_each_seed_with_and_without_its_decision(tmp_path
     network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
     decision_of_5 = {"normal": "NOR", "premature": "PAC", "fibrillation": ["(AFIB"]}
     for seed, decision in ((5, decision_of_5), (6, None)):
-        train_model(
-            dataset,
-            run / "split.npz",
-            run / "seeds" / str(seed) / "model.pt",
-            tmp_path / f"history{seed}.tsv",
-            SMOTE,
-            network,
-            TWO_EPOCHS,
-            decision,
+        train_stage(
+            dataset, run / "split.npz", run / "seeds" / str(seed) / "model.pt", network, decision
         )
     out = tmp_path / "effect.tsv"
     arguments = ["benchmarks/decision_effect.py", "--results", str(tmp_path), "--threads", "1"]

@@ -50,6 +50,27 @@ TWO_EPOCHS = TrainConfig(
 )
 
 
+def train_stage(
+    dataset: Path,
+    split_path: Path,
+    model_path: Path,
+    network: dict = SMALL_CNN,
+    decision: dict | None = None,
+) -> int:
+    """The train_model stage with SMOTE and two epochs; the history is written beside the
+    model (same name, .tsv)."""
+    return train_model(
+        dataset,
+        split_path,
+        model_path,
+        model_path.with_suffix(".tsv"),
+        SMOTE,
+        network,
+        TWO_EPOCHS,
+        decision,
+    )
+
+
 def write_dataset(path: Path, n: int = 240, seed: int = 0) -> Path:
     """Three classes of noisy sinusoids (learnable in a few epochs; PAC the rare one), their
     beats spread over six records."""
@@ -110,11 +131,10 @@ def test_train_model_writes_model_and_history(
     dataset = write_dataset(tmp_path / "six.npz")
     split_path = tmp_path / "split.npz"
     split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTRA)
-    model_path, history = tmp_path / "model.pt", tmp_path / "history.tsv"
+    model_path = tmp_path / "model.pt"
+    history = model_path.with_suffix(".tsv")
     with caplog.at_level(logging.INFO):
-        best = train_model(
-            dataset, split_path, model_path, history, SMOTE, SMALL_CNN, TWO_EPOCHS, None
-        )
+        best = train_stage(dataset, split_path, model_path)
     assert best in (1, 2)
     model, names = load_model(model_path, expected_class_names=NAMES)
     assert names == NAMES
@@ -157,16 +177,7 @@ def test_train_model_fits_and_stores_the_premature_beat_decision(
     network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
     decision = {"normal": "NOR", "premature": "PAC", "fibrillation": []}
     with caplog.at_level(logging.INFO):
-        train_model(
-            dataset,
-            split_path,
-            tmp_path / "model.pt",
-            tmp_path / "history.tsv",
-            SMOTE,
-            network,
-            TWO_EPOCHS,
-            decision,
-        )
+        train_stage(dataset, split_path, tmp_path / "model.pt", network, decision)
     assert "premature-beat decision (PAC vs NOR): intercept" in caplog.text
     assert "no fibrillation gate" in caplog.text
     model, _ = load_model(tmp_path / "model.pt", expected_class_names=NAMES)
@@ -193,14 +204,11 @@ def test_train_model_refuses_a_decision_on_unknown_classes(tmp_path: Path) -> No
     split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTRA)
     network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
     with pytest.raises(InputError, match=r"class\(es\) S not among the dataset's classes"):
-        train_model(
+        train_stage(
             dataset,
             split_path,
             tmp_path / "m.pt",
-            tmp_path / "h.tsv",
-            SMOTE,
             network,
-            TWO_EPOCHS,
             {"normal": "NOR", "premature": "S", "fibrillation": []},
         )
     assert not (tmp_path / "m.pt").exists()
@@ -212,16 +220,7 @@ def test_train_model_refuses_a_split_of_another_dataset(tmp_path: Path) -> None:
     split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTRA)
     smaller = write_dataset(tmp_path / "smaller.npz", n=60)
     with pytest.raises(InputError, match=r"split\.npz: indexes outside the 60 rows of .*smaller"):
-        train_model(
-            smaller,
-            split_path,
-            tmp_path / "m.pt",
-            tmp_path / "h.tsv",
-            SMOTE,
-            SMALL_CNN,
-            TWO_EPOCHS,
-            None,
-        )
+        train_stage(smaller, split_path, tmp_path / "m.pt")
     assert not (tmp_path / "m.pt").exists()
 
 
@@ -234,16 +233,7 @@ def test_train_model_fits_the_fibrillation_gate_on_the_training_rhythms(
     network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
     decision = {"normal": "NOR", "premature": "PAC", "fibrillation": ["(AFIB", "(AFL"]}
     with caplog.at_level(logging.INFO):
-        train_model(
-            dataset,
-            split_path,
-            tmp_path / "model.pt",
-            tmp_path / "history.tsv",
-            SMOTE,
-            network,
-            TWO_EPOCHS,
-            decision,
-        )
+        train_stage(dataset, split_path, tmp_path / "model.pt", network, decision)
     assert "fibrillation gate on log irregularity: coefficient" in caplog.text
     model, _ = load_model(tmp_path / "model.pt", expected_class_names=NAMES)
     gate = model.prematurity.fibrillation

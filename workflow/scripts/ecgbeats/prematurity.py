@@ -102,29 +102,30 @@ class PrematurityModel:
             raise InputError(f"premature-beat decision: invalid stored values: {error}") from error
 
 
-def require_timing_inputs(names: Sequence[str]) -> None:
-    """Raise InputError unless the RR features `names` include TIMING_INPUTS."""
-    missing = [name for name in TIMING_INPUTS if name not in names]
+def _columns(rr_features: np.ndarray, names: Sequence[str], wanted: Sequence[str]) -> np.ndarray:
+    """The columns `wanted` (n, len(wanted)) float64 of RR features (n, len(names)) whose
+    columns are named by `names`."""
+    rr_features = np.asarray(rr_features, dtype=np.float64)
+    names = [str(name) for name in names]
+    missing = [name for name in wanted if name not in names]
     if missing:
         raise InputError(
-            f"the premature-beat decision needs the RR features {', '.join(TIMING_INPUTS)}; "
-            f"{', '.join(missing)} missing from {list(names)}"
+            f"the premature-beat decision needs the RR feature{'s' if len(wanted) > 1 else ''} "
+            f"{', '.join(wanted)}; {', '.join(missing)} missing from {names}"
         )
+    if rr_features.ndim != 2 or rr_features.shape[1] != len(names):
+        raise InputError(
+            f"RR features must be shaped (n, {len(names)}) for {names}, got {rr_features.shape}"
+        )
+    return rr_features[:, [names.index(name) for name in wanted]]
 
 
 def timing_ratios(rr_features: np.ndarray, names: Sequence[str]) -> np.ndarray:
     """The log ratios (n, len(RATIOS)) float64 of RR features (n, len(names)) whose columns are
     named by `names` (they must include TIMING_INPUTS)."""
-    rr_features = np.asarray(rr_features, dtype=np.float64)
-    names = [str(name) for name in names]
-    require_timing_inputs(names)
-    if rr_features.ndim != 2 or rr_features.shape[1] != len(names):
-        raise InputError(
-            f"RR features must be shaped (n, {len(names)}) for {names}, got {rr_features.shape}"
-        )
     # Intervals are clipped to at least 0.15 s where they are computed (ecgbeats.rhythm); the
     # floor only keeps a foreign zero from becoming -inf.
-    logs = np.log(np.maximum(rr_features[:, [names.index(n) for n in TIMING_INPUTS]], 1e-3))
+    logs = np.log(np.maximum(_columns(rr_features, names, TIMING_INPUTS), 1e-3))
     column = {name: logs[:, i] for i, name in enumerate(TIMING_INPUTS)}
     return np.stack([column[a] - column[b] for a, b in RATIOS.values()], axis=1)
 
@@ -162,19 +163,12 @@ def fit_prematurity(
     gate = None
     if in_fibrillation is not None:
         gate = fit_fibrillation_gate(
-            _column(rr_features, names, "irregularity"), np.asarray(in_fibrillation, dtype=bool)
+            _columns(rr_features, names, ["irregularity"])[:, 0],
+            np.asarray(in_fibrillation, dtype=bool),
         )
     return PrematurityModel(
         normal, premature, tuple(regression.coef_[0]), float(regression.intercept_[0]), gate
     )
-
-
-def _column(rr_features: np.ndarray, names: Sequence[str], name: str) -> np.ndarray:
-    """The column `name` of RR features (n, len(names)) named by `names`."""
-    names = [str(n) for n in names]
-    if name not in names:
-        raise InputError(f"the premature-beat decision needs the RR feature {name}; got {names}")
-    return np.asarray(rr_features)[:, names.index(name)]
 
 
 def premature_probability(
@@ -213,9 +207,8 @@ def decide(
     decided[:, model.premature] = conducted * premature
     if model.fibrillation is None:
         return decided
-    share = fibrillation_probability(
-        model.fibrillation, _column(rr_features, names, "irregularity")
-    )
+    irregularity = _columns(rr_features, names, ["irregularity"])[:, 0]
+    share = fibrillation_probability(model.fibrillation, irregularity)
     return gate_premature(decided, share, model.normal, model.premature)
 
 

@@ -205,6 +205,16 @@ def _fill_gaps(signal: np.ndarray, record: str) -> np.ndarray:
     return np.interp(index, index[finite], signal[finite])
 
 
+def _read_annotation(path: str | Path, extension: str) -> wfdb.Annotation:
+    """The annotation file `path`.`extension`, read by wfdb (InputError naming the record)."""
+    try:
+        return wfdb.rdann(str(path), extension)
+    except Exception as error:
+        raise InputError(
+            f"record {_record_name(path)}: cannot read annotation file {path}.{extension}: {error}"
+        ) from error
+
+
 def read_beat_annotations(
     path: str | Path,
     extension: str = "atr",
@@ -219,16 +229,10 @@ def read_beat_annotations(
     """
     if (source_fs is None) != (target_fs is None):
         raise ValueError("read_beat_annotations: give both source_fs and target_fs, or neither")
-    record = _record_name(path)
     annotation_file = Path(f"{path}.{extension}")
     if not annotation_file.is_file():
-        raise InputError(f"record {record}: missing annotation file {annotation_file}")
-    try:
-        annotation = wfdb.rdann(str(path), extension)
-    except Exception as error:
-        raise InputError(
-            f"record {record}: cannot read annotation file {annotation_file}: {error}"
-        ) from error
+        raise InputError(f"record {_record_name(path)}: missing annotation file {annotation_file}")
+    annotation = _read_annotation(path, extension)
     samples = np.asarray(annotation.sample, dtype=np.int64)
     symbols = np.asarray(annotation.symbol, dtype=str)
     if source_fs is not None and target_fs is not None and source_fs != target_fs:
@@ -242,13 +246,7 @@ def read_beat_annotations(
 def read_rhythm_changes(path: str | Path, extension: str = "atr") -> tuple[np.ndarray, list[str]]:
     """Samples (at the stored rate) and labels of a record's rhythm changes: the annotations
     whose auxiliary note names a rhythm, such as "(N", "(AFIB" or "(AFL" in MIT-BIH."""
-    record = _record_name(path)
-    try:
-        annotation = wfdb.rdann(str(path), extension)
-    except Exception as error:
-        raise InputError(
-            f"record {record}: cannot read annotation file {path}.{extension}: {error}"
-        ) from error
+    annotation = _read_annotation(path, extension)
     notes = [str(note or "").strip("\x00").strip() for note in annotation.aux_note]
     keep = [i for i, note in enumerate(notes) if note.startswith("(")]
     samples = np.asarray(annotation.sample, dtype=np.int64)[keep]

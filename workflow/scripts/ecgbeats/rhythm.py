@@ -157,10 +157,18 @@ def successive_irregularity(samples: np.ndarray, fs: float) -> np.ndarray:
         return np.zeros(n)
     changes = np.abs(np.diff(gaps)) / ((gaps[1:] + gaps[:-1]) / 2)
     # Beat i lies between intervals i - 1 and i, i.e. at change i - 1 (the change across it).
+    half = IRREGULARITY_HALF_WINDOW
     centre = np.clip(np.arange(n) - 1, 0, changes.size - 1)
-    first = np.clip(centre - IRREGULARITY_HALF_WINDOW, 0, changes.size)
-    last = np.clip(centre + IRREGULARITY_HALF_WINDOW + 1, 0, changes.size)
-    return np.array([np.median(changes[a:b]) for a, b in zip(first, last, strict=True)])
+    medians = np.empty(n)
+    # Whole windows at once (this runs for every record and every noisy copy of it); only the
+    # beats near a record's ends, whose windows are cut short, take one median each.
+    whole = (centre >= half) & (centre + half < changes.size)
+    if whole.any():
+        windows = np.lib.stride_tricks.sliding_window_view(changes, 2 * half + 1)
+        medians[whole] = np.median(windows[centre[whole] - half], axis=1)
+    for i in np.flatnonzero(~whole):
+        medians[i] = np.median(changes[max(centre[i] - half, 0) : centre[i] + half + 1])
+    return medians
 
 
 def rhythm_at(
