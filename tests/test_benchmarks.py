@@ -431,3 +431,79 @@ def test_decision_effect_scores_each_seed_with_and_without_its_decision(tmp_path
     assert failed.returncode != 0 and "seed 6: the model has no premature-beat decision" in (
         failed.stderr
     )
+
+
+def test_timing_reference_cv_scores_every_reference_on_ds1_records_only(tmp_path: Path) -> None:
+    from ecgbeats.rhythm import rr_features  # noqa: PLC0415
+
+    database = tmp_path / "db"
+    rng = np.random.default_rng(3)
+    rows: dict[str, list] = {key: [] for key in ("records", "samples", "labels", "rr", "rhythms")}
+    for i, record in enumerate(("101", "106", "108", "100", "103")):
+        symbols = rng.choice(["N", "A", "V"], size=120, p=[0.7, 0.2, 0.1]).tolist()
+        peaks = write_record(database, record, symbols, seed=i)
+        rows["records"] += [record] * len(peaks)
+        rows["samples"].append(peaks)
+        rows["labels"].append(np.array([{"N": 0, "V": 1, "A": 2}[s] for s in symbols]))
+        rows["rr"].append(rr_features(peaks, 360.0))
+        # The third quarter of every record lies in atrial fibrillation (write_record's notes).
+        quarter = np.arange(len(peaks)) * 4 // len(peaks)
+        rows["rhythms"].append(np.where(quarter == 2, "(AFIB", "(N"))
+    # Records 100 and 103 are DS2: their files are removed, so a script that reads them fails.
+    for path in [*database.glob("100.*"), *database.glob("103.*")]:
+        path.unlink()
+    n = len(rows["records"])
+    dataset = tmp_path / "datasets" / "aami.npz"
+    dataset.parent.mkdir()
+    labels = np.concatenate(rows["labels"])
+    DATASET.save(
+        dataset,
+        class_names=np.array(NAMES),
+        record_ids=np.array(["101", "106", "108", "100", "103"]),
+        median_beats=np.zeros((5, 300), dtype=np.float32),
+        beats=np.zeros((n, 300), dtype=np.float32),
+        labels=labels,
+        records=np.array(rows["records"]),
+        symbols=np.array(["N", "V", "A"])[labels],
+        samples=np.concatenate(rows["samples"]).astype(np.int64),
+        rr_features=np.concatenate(rows["rr"]),
+        rhythms=np.concatenate(rows["rhythms"]),
+    )
+    inter_split_hiding_the_test_part(tmp_path, dataset)
+    out = tmp_path / "references.tsv"
+    arguments = [
+        *("--results", str(tmp_path), "--data-dir", str(database), "--folds", "3"),
+        *("--normal", "NOR", "--premature", "PAC"),
+    ]
+    result = run_benchmark("benchmarks/timing_reference_cv.py", *arguments, "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    scores = pd.read_csv(out, sep="\t")
+    assert len(scores) == 2 * 9 and scores["gate"].tolist() == [False, True] * 9
+    shipped = scores.iloc[0]
+    assert (shipped["reference"], shipped["record"]) == ("mean of 10 intervals", "median")
+    # The synthetic PAC beats come early and are followed by a pause: timing finds them.
+    assert shipped["f1"] > 0.9
+    # Gated, the PAC beats of the fibrillation quarter are called NOR: fewer found, all right.
+    assert scores.iloc[1]["se"] < shipped["se"]
+    assert scores.iloc[1]["ppv"] == pytest.approx(1.0)
+    # Annotations that are not those the dataset was made from are refused.
+    write_record(database, "106", ["N"] * 120, seed=9)
+    failed = run_benchmark("benchmarks/timing_reference_cv.py", *arguments)
+    assert failed.returncode != 0
+    assert "record 106: the dataset's beats are not among its annotations" in failed.stderr
+
+
+def test_reference_windows_match_the_local_rr_feature() -> None:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import timing_reference_cv  # noqa: PLC0415 (a script, importable only from its folder)
+
+    from ecgbeats.rhythm import RR_FEATURES, rr_features  # noqa: PLC0415
+
+    samples = np.cumsum(np.random.default_rng(0).uniform(200, 400, 60)).astype(np.int64)
+    local = rr_features(samples, 360.0)[:, RR_FEATURES.index("local")]
+    mean = timing_reference_cv.reference_rates(samples, 360.0, "mean", 10)
+    np.testing.assert_allclose(mean, local, rtol=1e-6)
+    # A run of short intervals among long ones: the maximum of the window is the long rate.
+    samples = np.cumsum([360] + [252, 252, 252, 504] * 6)
+    high = timing_reference_cv.reference_rates(samples, 360.0, "max", 10)
+    assert np.allclose(high[3:-3], 1.4)
