@@ -62,6 +62,21 @@ def fold_decisions(
     return decided
 
 
+def ds1_rows(
+    results: Path, task: str, k: int
+) -> tuple[dict[str, np.ndarray], np.ndarray, list[str], dict[str, int]]:
+    """The run's dataset of `task` under `results`, the indices of its DS1 rows (the inter
+    split's training and validation parts), its class names, and the fold of every DS1 record
+    (ablate_inter.py's `k` folds). The split's test part (DS2) is never read."""
+    dataset = results / "datasets" / f"{task}.npz"
+    split = results / "inter" / task / "split.npz"
+    data, parts, names = load_rows_of(dataset, SPLIT, split, ("train", "validation"))
+    ds1 = np.concatenate([parts["train"], parts["validation"]])
+    folds = ds1_folds(data["records"].astype(str)[ds1], data["labels"][ds1], names, k)
+    position = {record: i for i, fold in enumerate(folds) for record in fold}
+    return data, ds1, names, position
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--results", type=Path, default=Path("results"))
@@ -82,14 +97,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.folds < 3:
         parser.error("--folds must be at least 3, as in ablate_inter.py")
-    dataset = args.results / "datasets" / f"{args.task}.npz"
-    split = args.results / "inter" / args.task / "split.npz"
-    # Only the training and validation indices: the test part (DS2) stays untouched.
-    data, parts, names = load_rows_of(dataset, SPLIT, split, ("train", "validation"))
-    ds1 = np.concatenate([parts["train"], parts["validation"]])
+    data, ds1, names, position = ds1_rows(args.results, args.task, args.folds)
     records = data["records"].astype(str)
-    folds = ds1_folds(records[ds1], data["labels"][ds1], names, args.folds)
-    position = {record: i for i, fold in enumerate(folds) for record in fold}
     # Prefixed: one RR feature is called "record", like the predictions' record column.
     columns = [f"rr_{name}" for name in RR_FEATURES]
     rhythm = pd.DataFrame(data["rr_features"][ds1], columns=columns)

@@ -29,14 +29,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from ablate_inter import append_row, ds1_folds
-from prematurity_cv import fold_decisions
+from ablate_inter import append_row
+from prematurity_cv import ds1_rows, fold_decisions
 from sklearn.metrics import f1_score, precision_score, recall_score
 
-from ecgbeats.artifacts import SPLIT, load_rows_of
 from ecgbeats.records import read_beat_annotations, read_header
 from ecgbeats.resampling import TARGET_FS
-from ecgbeats.rhythm import LOCAL_INTERVALS, RR_FEATURES, RR_RANGE_S
+from ecgbeats.rhythm import LOCAL_INTERVALS, RR_FEATURES, clipped_intervals
 
 #: How each window's intervals become one reference rate.
 SUMMARIES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
@@ -74,13 +73,12 @@ def window_of_intervals(gaps: np.ndarray, width: int) -> np.ndarray:
 def reference_rates(samples: np.ndarray, fs: float, summary: str, width: int) -> np.ndarray:
     """Per beat at R peaks `samples` (sorted, at `fs` Hz): `summary` of its window of `width`
     intervals, clipped as the RR features clip them."""
-    gaps = np.clip(np.diff(samples) / fs, *RR_RANGE_S)
-    return SUMMARIES[summary](window_of_intervals(gaps, width))
+    return SUMMARIES[summary](window_of_intervals(clipped_intervals(samples, fs), width))
 
 
 def record_rate(samples: np.ndarray, fs: float, summary: str) -> float:
     """The record's rate: the median (as the `record` RR feature) or the mean interval."""
-    gaps = np.clip(np.diff(samples) / fs, *RR_RANGE_S)
+    gaps = clipped_intervals(samples, fs)
     return float(np.median(gaps) if summary == "median" else np.mean(gaps))
 
 
@@ -158,25 +156,22 @@ def main() -> None:
     args = parser.parse_args()
     if args.folds < 3:
         parser.error("--folds must be at least 3, as in ablate_inter.py")
-    dataset = args.results / "datasets" / f"{args.task}.npz"
-    split = args.results / "inter" / args.task / "split.npz"
-    # Only the training and validation indices: the test part (DS2) stays untouched.
-    data, parts, names = load_rows_of(dataset, SPLIT, split, ("train", "validation"))
-    ds1 = np.concatenate([parts["train"], parts["validation"]])
+    data, ds1, names, position = ds1_rows(args.results, args.task, args.folds)
     records = data["records"].astype(str)[ds1]
     labels = data["labels"][ds1]
-    folds = ds1_folds(records, labels, names, args.folds)
     normal, premature = names.index(args.normal), names.index(args.premature)
     conducted = np.isin(labels, [normal, premature])
     records, labels = records[conducted], labels[conducted]
     samples = data["samples"][ds1][conducted]
     rr_features = data["rr_features"][ds1][conducted]
     in_fibrillation = np.isin(data["rhythms"][ds1][conducted], args.fibrillation)
-    position = {record: i for i, fold in enumerate(folds) for record in fold}
     fold_of = np.array([position[record] for record in records])
     peaks = annotated_peaks(args.data_dir, sorted(set(records)))
-    shipped = candidate_features(rr_features, records, samples, peaks, CANDIDATES[0])
-    if not np.allclose(shipped, rr_features, rtol=1e-5, atol=1e-6):
+    features_of = [
+        candidate_features(rr_features, records, samples, peaks, candidate)
+        for candidate in CANDIDATES
+    ]
+    if not np.allclose(features_of[0], rr_features, rtol=1e-5, atol=1e-6):
         raise SystemExit(
             f"the annotations in {args.data_dir} do not give the dataset's RR features: "
             "not the records the dataset was made from"
@@ -186,8 +181,7 @@ def main() -> None:
     probabilities[:, normal] = 1.0
     is_premature = labels == premature
     shipped_folds: dict[bool, np.ndarray] = {}
-    for candidate in CANDIDATES:
-        features = candidate_features(rr_features, records, samples, peaks, candidate)
+    for candidate, features in zip(CANDIDATES, features_of, strict=True):
         summary, width, record_summary = candidate
         for gate in (None, in_fibrillation):
             decided = fold_decisions(

@@ -49,6 +49,12 @@ LOCAL_INTERVALS = 10
 RR_RANGE_S = (0.15, 3.0)
 
 
+def clipped_intervals(samples: np.ndarray, fs: float) -> np.ndarray:
+    """The RR intervals (seconds) between successive R peaks `samples` (sorted, at `fs` Hz),
+    clipped to RR_RANGE_S as every RR feature uses them."""
+    return np.clip(np.diff(samples) / float(fs), *RR_RANGE_S)
+
+
 def rr_features(samples: np.ndarray, fs: float) -> np.ndarray:
     """RR features (n, len(RR_FEATURES)) float32 of the peaks at `samples` (sorted, at `fs` Hz;
     all the record's beats, so that the intervals are the true ones).
@@ -67,7 +73,7 @@ def rr_features(samples: np.ndarray, fs: float) -> np.ndarray:
         return np.zeros((0, len(RR_FEATURES)), dtype=np.float32)
     if np.any(np.diff(samples) < 0):
         raise InputError("rr_features: R-peak positions must be sorted")
-    gaps = np.clip(np.diff(samples) / float(fs), *RR_RANGE_S)
+    gaps = clipped_intervals(samples, fs)
     record = float(np.median(gaps)) if gaps.size else float(np.mean(RR_RANGE_S))
     previous = np.concatenate([[record], gaps])
     following = np.concatenate([gaps, [record]])
@@ -152,7 +158,7 @@ def successive_irregularity(samples: np.ndarray, fs: float) -> np.ndarray:
     if not np.isfinite(fs) or fs <= 0:
         raise InputError(f"successive_irregularity: sampling rate must be > 0, got {fs}")
     n = samples.size
-    gaps = np.clip(np.diff(samples) / float(fs), *RR_RANGE_S)
+    gaps = clipped_intervals(samples, fs)
     if gaps.size < 2:
         return np.zeros(n)
     changes = np.abs(np.diff(gaps)) / ((gaps[1:] + gaps[:-1]) / 2)
