@@ -89,7 +89,16 @@ class Setting:
     # Training batches of one record each, and every record scored through BatchNorm statistics
     # of its own beats (ecgbeats.training.group_batches, outputs_by_group).
     record_batches: bool = False
+    # The beat itself as a further channel beside its departure from the record's median beat
+    # (with beat_reference record_median): the patient's reference and the shape the reference
+    # hides where one kind of beat is most of a record.
+    with_beat: bool = False
     note: str = field(default="", compare=False)
+
+    @property
+    def channels(self) -> int:
+        """The network's input channels: the leads, each twice with ``with_beat``."""
+        return self.leads * (2 if self.with_beat else 1)
 
     def hidden_dropout(self, config: dict) -> float:
         """The dropout of the hidden layers: the setting's own, else config.yaml's."""
@@ -177,6 +186,15 @@ SETTINGS: dict[str, Setting] = {
     "rr_all_record_median_two_leads": Setting(
         NINE, "class_weight", 256, "record_median", leads=2, note="second lead as a channel"
     ),
+    "rr_raw_record_median_focal_with_beat": Setting(
+        RAW,
+        "class_weight",
+        256,
+        "record_median",
+        "focal",
+        with_beat=True,
+        note="the beat minus its record's median beat, and the beat itself, as two channels",
+    ),
 }
 
 #: The second lead: the first of these that the record has besides its first lead (MIT-BIH: V1
@@ -236,6 +254,17 @@ def recut_beats(
     return {**data, "beats": beats, "median_beats": medians}, available
 
 
+def with_beat_channel(data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The dataset with every beat followed by itself, and every median beat by zeros: a model
+    of two channels taking beats relative to the record's median beat then sees the beat minus
+    the median in the first channel and the beat itself in the second."""
+    return {
+        **data,
+        "beats": np.hstack([data["beats"], data["beats"]]),
+        "median_beats": np.hstack([data["median_beats"], np.zeros_like(data["median_beats"])]),
+    }
+
+
 def ds1_folds(records: np.ndarray, labels: np.ndarray, names: list[str], k: int) -> list[list[str]]:
     """Whole DS1 records dealt into `k` folds, rarest classes first: records sorted by their
     S, F and V counts (descending) and dealt in snake order, so every fold holds some of the
@@ -277,8 +306,8 @@ def train_and_predict(
     labels = data["labels"]
     network = CNNConfig(
         n_classes=len(names),
-        input_length=data["beats"].shape[1] // setting.leads,
-        leads=setting.leads,
+        input_length=data["beats"].shape[1] // setting.channels,
+        leads=setting.channels,
         channels=config["model"]["channels"],
         hidden=config["model"]["hidden"],
         kernel_size=config["model"]["kernel_size"],
@@ -451,6 +480,8 @@ def main() -> None:
     for name in args.settings:
         setting = SETTINGS[name]
         inputs, available = recut.get(name, (data, np.ones(labels.size, dtype=bool)))
+        if setting.with_beat:
+            inputs = with_beat_channel(inputs)
         if args.folds:
             plans = []
             for i, rows in enumerate(fold_rows):
@@ -508,6 +539,7 @@ def main() -> None:
                 "beat_reference": setting.beat_reference,
                 "loss": setting.loss,
                 "leads": setting.leads,
+                "with_beat": setting.with_beat,
                 "dropout": setting.hidden_dropout(config),
                 "augmentation": str(setting.augmentation or "none"),
                 "record_batches": setting.record_batches,

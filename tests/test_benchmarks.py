@@ -297,6 +297,42 @@ def test_ablation_recuts_the_ds1_records_only_with_a_second_lead_or_a_wider_wind
     assert not available[-1]
 
 
+def test_ablation_with_beat_gives_the_departure_from_the_median_and_the_beat_itself() -> None:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import ablate_inter  # noqa: PLC0415 (a script, importable only from its folder)
+
+    from ecgbeats.model import CNNConfig, dataset_inputs  # noqa: PLC0415
+
+    rng = np.random.default_rng(0)
+    data = {
+        "beats": rng.normal(size=(3, 8)).astype(np.float32),
+        "median_beats": rng.normal(size=(2, 8)).astype(np.float32),
+        "record_ids": np.array(["101", "106"]),
+        "records": np.array(["106", "101", "106"]),
+        "labels": np.zeros(3, dtype=int),
+        "rr_features": rng.uniform(0.5, 1.5, size=(3, 13)),
+    }
+    setting = ablate_inter.SETTINGS["rr_raw_record_median_focal_with_beat"]
+    assert setting.channels == 2 and setting.leads == 1
+    network = CNNConfig(
+        n_classes=2,
+        input_length=8,
+        leads=setting.channels,
+        channels=(4,) * 6,
+        hidden=(8, 8, 8),
+        kernel_size=3,
+        dropout=0.0,
+        rr_features=setting.rr_features,
+        rr_hidden=4,
+        beat_reference=setting.beat_reference,
+    )
+    inputs = dataset_inputs(network, ablate_inter.with_beat_channel(data))
+    medians = data["median_beats"][[1, 0, 1]]
+    np.testing.assert_allclose(inputs[:, :8], data["beats"] - medians, rtol=1e-6)
+    np.testing.assert_array_equal(inputs[:, 8:16], data["beats"])
+    assert inputs.shape == (3, 16 + len(setting.rr_features))
+
+
 def test_seed_ensemble_averages_the_probabilities_of_the_same_beats(tmp_path: Path) -> None:
     beats = pd.DataFrame({"record": ["101", "101", "106"], "sample": [10, 20, 30]})
     beats["true"] = ["N", "S", "V"]
