@@ -285,6 +285,25 @@ def ds1_folds(records: np.ndarray, labels: np.ndarray, names: list[str], k: int)
     return folds
 
 
+def network_config(
+    setting: Setting, data: dict[str, np.ndarray], names: list[str], config: dict
+) -> CNNConfig:
+    """The setting's network for the dataset `data`: config.yaml's shape, the setting's RR
+    features, reference and dropout, one input channel per lead (two with ``with_beat``)."""
+    return CNNConfig(
+        n_classes=len(names),
+        input_length=data["beats"].shape[1] // setting.channels,
+        leads=setting.channels,
+        channels=config["model"]["channels"],
+        hidden=config["model"]["hidden"],
+        kernel_size=config["model"]["kernel_size"],
+        dropout=setting.hidden_dropout(config),
+        rr_features=setting.rr_features,
+        rr_hidden=config["model"]["rr_hidden"],
+        beat_reference=setting.beat_reference,
+    )
+
+
 def train_and_predict(
     setting: Setting,
     data: dict[str, np.ndarray],
@@ -304,18 +323,7 @@ def train_and_predict(
     Returns (predicted labels by variant: "" plain, "+offsets" with the offsets; the class
     probabilities of rows["score"]; best epoch, training beats after balancing, seconds)."""
     labels = data["labels"]
-    network = CNNConfig(
-        n_classes=len(names),
-        input_length=data["beats"].shape[1] // setting.channels,
-        leads=setting.channels,
-        channels=config["model"]["channels"],
-        hidden=config["model"]["hidden"],
-        kernel_size=config["model"]["kernel_size"],
-        dropout=setting.hidden_dropout(config),
-        rr_features=setting.rr_features,
-        rr_hidden=config["model"]["rr_hidden"],
-        beat_reference=setting.beat_reference,
-    )
+    network = network_config(setting, data, names, config)
     balanced = balance(
         dataset_inputs(network, data, rows["train"]),
         labels[rows["train"]],

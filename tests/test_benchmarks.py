@@ -300,8 +300,9 @@ def test_ablation_recuts_the_ds1_records_only_with_a_second_lead_or_a_wider_wind
 def test_ablation_with_beat_gives_the_departure_from_the_median_and_the_beat_itself() -> None:
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     import ablate_inter  # noqa: PLC0415 (a script, importable only from its folder)
+    import yaml  # noqa: PLC0415
 
-    from ecgbeats.model import CNNConfig, dataset_inputs  # noqa: PLC0415
+    from ecgbeats.model import dataset_inputs  # noqa: PLC0415
 
     rng = np.random.default_rng(0)
     data = {
@@ -314,19 +315,10 @@ def test_ablation_with_beat_gives_the_departure_from_the_median_and_the_beat_its
     }
     setting = ablate_inter.SETTINGS["rr_raw_record_median_focal_with_beat"]
     assert setting.channels == 2 and setting.leads == 1
-    network = CNNConfig(
-        n_classes=2,
-        input_length=8,
-        leads=setting.channels,
-        channels=(4,) * 6,
-        hidden=(8, 8, 8),
-        kernel_size=3,
-        dropout=0.0,
-        rr_features=setting.rr_features,
-        rr_hidden=4,
-        beat_reference=setting.beat_reference,
-    )
-    inputs = dataset_inputs(network, ablate_inter.with_beat_channel(data))
+    config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
+    doubled = ablate_inter.with_beat_channel(data)
+    network = ablate_inter.network_config(setting, doubled, ["N", "S"], config)
+    inputs = dataset_inputs(network, doubled)
     medians = data["median_beats"][[1, 0, 1]]
     np.testing.assert_allclose(inputs[:, :8], data["beats"] - medians, rtol=1e-6)
     np.testing.assert_array_equal(inputs[:, 8:16], data["beats"])
