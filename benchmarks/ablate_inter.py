@@ -606,8 +606,18 @@ def report_row(out: Path | None, row: dict, label: str, names: list[str]) -> Non
 
 
 def append_row(path: Path, row: dict) -> None:
-    """Append one setting's scores to the TSV at `path` (header with the first row); print them."""
+    """Append one setting's scores to the TSV at `path` (header with the first row); print them.
+    A TSV written with other columns (by an older version of the benchmark) is refused: appended
+    rows would fall under the wrong headers."""
     table = pd.DataFrame([row])
+    if path.is_file():
+        with path.open() as existing:
+            header = existing.readline().rstrip("\n").split("\t")
+        if header != list(table.columns):
+            raise InputError(
+                f"{path}: its columns {header} are not this benchmark's {list(table.columns)}; "
+                "give another --out"
+            )
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(
         path, sep="\t", index=False, float_format="%.4f", mode="a", header=not path.is_file()

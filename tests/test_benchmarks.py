@@ -535,3 +535,19 @@ def test_reference_windows_match_the_local_rr_feature() -> None:
     samples = np.cumsum([360] + [252, 252, 252, 504] * 6)
     high = timing_reference_cv.reference_rates(samples, 360.0, "max", 10)
     assert np.allclose(high[3:-3], 1.4)
+
+
+def test_ablation_rows_append_only_under_the_same_columns(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import ablate_inter  # noqa: PLC0415 (a script, importable only from its folder)
+
+    from ecgbeats.errors import InputError  # noqa: PLC0415
+
+    out = tmp_path / "ablation.tsv"
+    ablate_inter.append_row(out, {"setting": "a", "leads": 1, "with_beat": False})
+    ablate_inter.append_row(out, {"setting": "b", "leads": 2, "with_beat": True})
+    table = pd.read_csv(out, sep="\t")
+    assert table["setting"].tolist() == ["a", "b"] and table["leads"].tolist() == [1, 2]
+    with pytest.raises(InputError, match="ablation.tsv: its columns"):
+        ablate_inter.append_row(out, {"setting": "c", "leads": 1})
+    assert len(pd.read_csv(out, sep="\t")) == 2
