@@ -9,13 +9,15 @@ every fold but i and i + 1 (its selection fold), so the decision for fold i is f
 normal and premature beats of those same folds, with their RR features from the dataset. No
 model is trained again, and DS2 (the split's test part) is never read.
 
-A third decision adds the fibrillation gate (ecgbeats.prematurity.FibrillationGate), fitted
+Further decisions add the fibrillation gate (ecgbeats.prematurity.FibrillationGate), fitted
 on the same training folds' beats labelled by the rhythm annotations in force at them (the
-dataset's ``rhythms``; ``--fibrillation``, MIT-BIH's "(AFIB" and "(AFL") against their
-``irregularity`` RR feature: the workflow's decision with `prematurity.<task>.fibrillation`.
+dataset's ``rhythms``; ``--fibrillation``, MIT-BIH's "(AFIB" and "(AFL") against their RR
+features: one decision per ``--gate-inputs`` set (the workflow's decision with
+`prematurity.<task>.fibrillation` and `fibrillation_inputs`).
 
     python benchmarks/prematurity_cv.py --results results --predictions DIR
         --setting rr_raw_record_median_focal --seeds 42 1 2 --folds 5 [--out TSV]
+        [--gate-inputs irregularity irregularity,p_wave_regularity]
 """
 
 from __future__ import annotations
@@ -42,10 +44,11 @@ def fold_decisions(
     normal: int,
     premature: int,
     in_fibrillation: np.ndarray | None,
+    gate_inputs: tuple[str, ...] = ("irregularity",),
 ) -> np.ndarray:
-    """Class probabilities after the premature-beat decision (with a fibrillation gate when
-    `in_fibrillation` labels are given), each fold's beats decided by one fitted on the folds
-    that trained its model (all but the fold and the next one)."""
+    """Class probabilities after the premature-beat decision (with a fibrillation gate reading
+    `gate_inputs` when `in_fibrillation` labels are given), each fold's beats decided by one
+    fitted on the folds that trained its model (all but the fold and the next one)."""
     decided = np.empty_like(probabilities)
     for fold in range(k):
         scored = fold_of == fold
@@ -57,6 +60,7 @@ def fold_decisions(
             normal,
             premature,
             None if in_fibrillation is None else in_fibrillation[trained],
+            gate_inputs,
         )
         decided[scored] = decide(decision, probabilities[scored], rr_features[scored], RR_FEATURES)
     return decided
@@ -94,6 +98,12 @@ def main() -> None:
         default=["(AFIB", "(AFL"],
         help="rhythm annotations that teach the fibrillation gate (none: no gated decision)",
     )
+    parser.add_argument(
+        "--gate-inputs",
+        nargs="+",
+        default=["irregularity", "irregularity,p_wave_regularity"],
+        help="the gate's RR features, comma-separated: one gated decision per set",
+    )
     args = parser.parse_args()
     if args.folds < 3:
         parser.error("--folds must be at least 3, as in ablate_inter.py")
@@ -129,10 +139,14 @@ def main() -> None:
             ("CNN alone", probabilities),
             ("+prematurity", fold_decisions(*arguments, None)),
         ]
-        if args.fibrillation:
-            in_fibrillation = beats["in_fibrillation"].to_numpy(dtype=bool)
+        in_fibrillation = beats["in_fibrillation"].to_numpy(dtype=bool)
+        for inputs in args.gate_inputs if args.fibrillation else []:
+            gate = tuple(inputs.split(","))
             decisions.append(
-                ("+prematurity+fibrillation", fold_decisions(*arguments, in_fibrillation))
+                (
+                    f"+prematurity+fibrillation({', '.join(gate)})",
+                    fold_decisions(*arguments, in_fibrillation, gate),
+                )
             )
         for label, chosen in decisions:
             row = {

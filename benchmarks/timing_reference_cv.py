@@ -171,7 +171,7 @@ def main() -> None:
         candidate_features(rr_features, records, samples, peaks, candidate)
         for candidate in CANDIDATES
     ]
-    if not np.allclose(features_of[0], rr_features, rtol=1e-5, atol=1e-6):
+    if not np.allclose(features_of[0], rr_features, rtol=1e-5, atol=1e-6, equal_nan=True):
         raise SystemExit(
             f"the annotations in {args.data_dir} do not give the dataset's RR features: "
             "not the records the dataset was made from"

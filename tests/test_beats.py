@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from ecgbeats.atrial import p_wave_regularity
 from ecgbeats.beats import (
     BeatOptions,
     beats_from_signal,
@@ -46,6 +47,11 @@ def test_rr_features_survive_edge_drops():
     previous = RR_FEATURES.index("previous")
     assert beat_set.rr_features[:, previous].tolist() == [1.0, 1.0]
     assert beat_set.rr_features.shape == (2, len(RR_FEATURES))
+    # The P waves are read from the denoised lead, around all the peaks (the dropped ones too).
+    regularity = beat_set.rr_features[:, RR_FEATURES.index("p_wave_regularity")]
+    np.testing.assert_allclose(
+        regularity, p_wave_regularity(signal, samples, 360)[1:3].astype(np.float32)
+    )
 
 
 def test_zscore_and_minmax():

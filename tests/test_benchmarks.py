@@ -303,6 +303,7 @@ def test_ablation_with_beat_gives_the_departure_from_the_median_and_the_beat_its
     import yaml  # noqa: PLC0415
 
     from ecgbeats.model import dataset_inputs  # noqa: PLC0415
+    from ecgbeats.rhythm import RR_FEATURES  # noqa: PLC0415
 
     rng = np.random.default_rng(0)
     data = {
@@ -311,7 +312,7 @@ def test_ablation_with_beat_gives_the_departure_from_the_median_and_the_beat_its
         "record_ids": np.array(["101", "106"]),
         "records": np.array(["106", "101", "106"]),
         "labels": np.zeros(3, dtype=int),
-        "rr_features": rng.uniform(0.5, 1.5, size=(3, 13)),
+        "rr_features": rng.uniform(0.5, 1.5, size=(3, len(RR_FEATURES))),
     }
     setting = ablate_inter.SETTINGS["rr_raw_record_median_focal_with_beat"]
     assert setting.channels == 2 and setting.leads == 1
@@ -381,11 +382,16 @@ def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(tmp_path:
     result = run_benchmark("benchmarks/prematurity_cv.py", *arguments, "--seeds", "7")
     assert result.returncode == 0, result.stderr
     scores = pd.read_csv(out, sep="\t").set_index("decision")
-    assert scores.index.tolist() == ["CNN alone", "+prematurity", "+prematurity+fibrillation"]
-    # Every fifth beat lies in fibrillation: the gate, learnt from the rhythm labels, calls those
-    # PAC beats NOR, as it should (an early beat in fibrillation is not premature).
-    assert scores.loc["+prematurity+fibrillation", "PAC_se"] < 0.9
-    assert scores.loc["+prematurity+fibrillation", "PAC_ppv"] == pytest.approx(1.0)
+    gates = [
+        "+prematurity+fibrillation(irregularity)",
+        "+prematurity+fibrillation(irregularity, p_wave_regularity)",
+    ]
+    assert scores.index.tolist() == ["CNN alone", "+prematurity", *gates]
+    # Every fifth beat lies in fibrillation: each gate, learnt from the rhythm labels, calls
+    # those PAC beats NOR, as it should (an early beat in fibrillation is not premature).
+    for gate in gates:
+        assert scores.loc[gate, "PAC_se"] < 0.9
+        assert scores.loc[gate, "PAC_ppv"] == pytest.approx(1.0)
     out.unlink()
     result = run_benchmark(
         "benchmarks/prematurity_cv.py", *arguments, "--seeds", "7", "--fibrillation"
@@ -412,10 +418,10 @@ def test_prematurity_cv_fits_on_the_folds_that_trained_the_scoring_model(
     fitted_on: list[set[int]] = []
     fit = prematurity_cv.fit_prematurity
 
-    def spy(rr_features, names, labels, normal, premature, in_fibrillation):
+    def spy(rr_features, names, labels, normal, premature, in_fibrillation, gate_inputs):
         fitted_on.append(set(np.unique(rr_features[:, 0]).astype(int)))
         assert in_fibrillation is None or in_fibrillation.size == labels.size
-        return fit(rr_features, names, labels, normal, premature, in_fibrillation)
+        return fit(rr_features, names, labels, normal, premature, in_fibrillation, gate_inputs)
 
     monkeypatch.setattr(prematurity_cv, "fit_prematurity", spy)
     fold_of = np.repeat(np.arange(4), 6)
@@ -535,6 +541,27 @@ def test_reference_windows_match_the_local_rr_feature() -> None:
     samples = np.cumsum([360] + [252, 252, 252, 504] * 6)
     high = timing_reference_cv.reference_rates(samples, 360.0, "max", 10)
     assert np.allclose(high[3:-3], 1.4)
+
+
+def test_ablation_settings_keep_their_rr_features_when_new_ones_are_added() -> None:
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    import ablate_inter  # noqa: PLC0415 (a script, importable only from its folder)
+
+    from ecgbeats.rhythm import RR_FEATURES  # noqa: PLC0415
+
+    # The rows of the README were measured with these inputs; a feature added to RR_FEATURES
+    # (irregularity, p_wave_regularity) must not slip into them.
+    shipped = ablate_inter.SETTINGS["rr_raw_record_median_focal"]
+    assert shipped.rr_features == ("previous", "next", "local", "record")
+    assert len(ablate_inter.NINE) == 9 and set(ablate_inter.NINE) < set(RR_FEATURES)
+    assert ablate_inter.SETTINGS["rr_all_record_median"].rr_features == ablate_inter.NINE
+    assert ablate_inter.SETTINGS["rr_ratios"].rr_features == (
+        "previous_to_record",
+        "next_to_record",
+        "local_to_record",
+        "previous_to_local",
+        "next_to_previous",
+    )
 
 
 def test_ablation_rows_append_only_under_the_same_columns(tmp_path: Path) -> None:

@@ -42,6 +42,10 @@ def test_workflow_description_follows_the_inter_patient_config():
     rendered = " ".join(template.render(snakemake=SimpleNamespace(config=config)).split())
     assert "**Premature-beat decision.** For task ``aami``, the network's probability" in rendered
     assert "training beats annotated (AFIB, (AFL, finds beats in atrial fibrillation" in rendered
+    assert "P waves" not in rendered
+    config["prematurity"]["aami"]["fibrillation_inputs"] = ["irregularity", "p_wave_regularity"]
+    with_p_waves = " ".join(template.render(snakemake=SimpleNamespace(config=config)).split())
+    assert "around it) and on how alike the P waves of the beats around it are" in with_p_waves
     assert "focal (gamma 2.0) loss" in rendered
     paper = template.render(
         snakemake=SimpleNamespace(config=yaml.safe_load((REPO_ROOT / "config.yaml").read_text()))

@@ -114,8 +114,17 @@ def test_decide_shares_the_conducted_probability_and_keeps_the_rest() -> None:
 def test_model_round_trip_and_checks() -> None:
     decision = PrematurityModel(1, 3, (0.5, -1.0, 2.0), 0.25)
     assert PrematurityModel.from_dict(decision.to_dict()) == decision
-    gated = PrematurityModel(1, 3, (0.5, -1.0, 2.0), 0.25, FibrillationGate(3.0, 6.5))
+    gated = PrematurityModel(1, 3, (0.5, -1.0, 2.0), 0.25, FibrillationGate((3.0,), 6.5))
     assert PrematurityModel.from_dict(gated.to_dict()) == gated
+    two = FibrillationGate((3.0, -4.0), 6.5, ("irregularity", "p_wave_regularity"))
+    assert FibrillationGate.from_dict(two.to_dict()) == two
+    # A checkpoint written before the gate took several inputs: one coefficient, irregularity.
+    old = {**gated.to_dict(), "fibrillation": {"coefficient": 3.0, "intercept": 6.5}}
+    assert PrematurityModel.from_dict(old) == gated
+    with pytest.raises(InputError, match=r"inputs \['heart_rate'\]: one or more of"):
+        FibrillationGate((1.0,), 0.0, ("heart_rate",))
+    with pytest.raises(InputError, match="1 coefficients for 2 inputs"):
+        FibrillationGate((1.0,), 0.0, ("irregularity", "p_wave_regularity"))
     assert decision.to_dict()["fibrillation"] is None
     with pytest.raises(InputError, match="4 coefficients for 3 ratios"):
         PrematurityModel(0, 1, (1.0, 2.0, 3.0, 4.0), 0.0)
@@ -132,19 +141,47 @@ def test_fibrillation_gate_moves_premature_probability_to_normal_in_fibrillation
     # Sinus rhythm changes by a few per cent from beat to beat, fibrillation by tens of per cent.
     irregularity = np.r_[rng.uniform(0.005, 0.05, 300), rng.uniform(0.15, 0.5, 100)]
     in_fibrillation = np.r_[np.zeros(300, bool), np.ones(100, bool)]
-    gate = fit_fibrillation_gate(irregularity, in_fibrillation)
-    assert gate.coefficient > 0
-    share = fibrillation_probability(gate, irregularity)
+    features = irregularity[:, None]
+    gate = fit_fibrillation_gate(features, ["irregularity"], in_fibrillation)
+    assert gate.inputs == ("irregularity",) and gate.coefficients[0] > 0
+    share = fibrillation_probability(gate, features, ["irregularity"])
     assert share[:300].max() < 0.5 < share[300:].min()
+    # The score is the logistic function of the coefficient times the log irregularity.
+    expected = 1 / (1 + np.exp(-(gate.coefficients[0] * np.log(irregularity) + gate.intercept)))
+    np.testing.assert_allclose(share, expected)
     probabilities = np.array([[0.2, 0.6, 0.2], [0.1, 0.8, 0.1]])
     gated = gate_premature(probabilities, np.array([0.0, 0.75]), normal=0, premature=1)
     np.testing.assert_allclose(gated, [[0.2, 0.6, 0.2], [0.7, 0.2, 0.1]])
     with pytest.raises(InputError, match="1 fibrillation probabilities for 2 beats"):
         gate_premature(probabilities, np.array([0.5]), 0, 1)
     with pytest.raises(InputError, match=r"at least 2 beats of each kind.*'in fibrillation': 1"):
-        fit_fibrillation_gate(irregularity[299:301], in_fibrillation[299:301])
-    with pytest.raises(InputError, match="irregularities for"):
-        fit_fibrillation_gate(irregularity, in_fibrillation[:5])
+        fit_fibrillation_gate(features[299:301], ["irregularity"], in_fibrillation[299:301])
+    with pytest.raises(InputError, match="400 beats for"):
+        fit_fibrillation_gate(features, ["irregularity"], in_fibrillation[:5])
+    with pytest.raises(InputError, match="needs the RR feature p_wave_regularity"):
+        fit_fibrillation_gate(features, ["irregularity"], in_fibrillation, ["p_wave_regularity"])
+
+
+def test_p_wave_regularity_keeps_irregular_rhythms_with_p_waves_out_of_the_gate() -> None:
+    # Frequent premature beats make a rhythm as irregular as fibrillation, but its P waves stay
+    # alike; irregularity alone cannot tell them apart, the two inputs together can.
+    rng = np.random.default_rng(1)
+    irregularity = np.r_[rng.uniform(0.005, 0.05, 200), rng.uniform(0.15, 0.5, 300)]
+    regularity = np.r_[rng.uniform(0.8, 1.0, 300), rng.uniform(-0.2, 0.3, 200)]
+    in_fibrillation = np.r_[np.zeros(300, bool), np.ones(200, bool)]
+    names = ["irregularity", "p_wave_regularity"]
+    features = np.stack([irregularity, regularity], axis=1)
+    frequent_ectopy = slice(200, 300)  # irregular, with P waves
+    alone = fit_fibrillation_gate(features, names, in_fibrillation)
+    assert (fibrillation_probability(alone, features, names)[frequent_ectopy] > 0.5).mean() > 0.9
+    both = fit_fibrillation_gate(features, names, in_fibrillation, names)
+    share = fibrillation_probability(both, features, names)
+    assert share[:300].max() < 0.5 < share[300:].min()
+    assert both.coefficients[1] < 0  # alike P waves speak against fibrillation
+    missing = features.copy()
+    missing[3, 1] = np.nan  # RR features computed without the lead
+    with pytest.raises(InputError, match="reads p_wave_regularity, which some beats lack"):
+        fibrillation_probability(both, missing, names)
 
 
 def test_a_decision_with_a_gate_is_fitted_and_applied_from_the_rr_features() -> None:
@@ -157,7 +194,7 @@ def test_a_decision_with_a_gate_is_fitted_and_applied_from_the_rr_features() -> 
     in_fibrillation = np.r_[np.zeros(samples.size - tail.size, bool), np.ones(tail.size, bool)]
     features = rr_features(samples, FS)
     decision = fit_prematurity(features, RR_FEATURES, labels, 0, 1, in_fibrillation)
-    assert decision.fibrillation is not None and decision.fibrillation.coefficient > 0
+    assert decision.fibrillation is not None and decision.fibrillation.coefficients[0] > 0
     probabilities = np.tile([[0.3, 0.5, 0.2]], (samples.size, 1))
     decided = decide(decision, probabilities, features, RR_FEATURES)
     premature = decided[:, 1] > decided[:, 0]

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from ecgbeats.atrial import p_wave_regularity
 from ecgbeats.errors import InputError
 from ecgbeats.rhythm import (
     IRREGULARITY_HALF_WINDOW,
@@ -53,7 +54,9 @@ def test_features_are_exact_on_a_regular_rhythm_with_one_early_beat():
     # Ends: the missing interval is the record's own rate.
     assert column(features, "previous")[0] == pytest.approx(1.0)
     assert column(features, "next")[-1] == pytest.approx(1.0)
-    assert np.isfinite(features).all()
+    # Everything but the P waves, which need the lead.
+    assert np.isfinite(features[:, :-1]).all() and RR_FEATURES[-1] == "p_wave_regularity"
+    assert np.isnan(column(features, "p_wave_regularity")).all()
 
 
 def test_local_mean_follows_a_rate_change_and_record_uses_the_median():
@@ -71,12 +74,22 @@ def test_gaps_are_clipped_and_short_records_still_get_features():
     features = rr_features(np.array([0, 360, 360 + 100 * 360]), FS)  # a 100 s gap
     assert column(features, "next")[1] == pytest.approx(3.0)
     one = rr_features(np.array([500]), FS)
-    assert one.shape == (1, len(RR_FEATURES)) and np.isfinite(one).all()
+    assert one.shape == (1, len(RR_FEATURES)) and np.isfinite(one[:, :-1]).all()
     assert rr_features(np.array([], dtype=np.int64), FS).shape == (0, len(RR_FEATURES))
     with pytest.raises(InputError, match="sorted"):
         rr_features(np.array([10, 5]), FS)
     with pytest.raises(InputError, match="sampling rate"):
         rr_features(np.array([10, 50]), 0.0)
+
+
+def test_the_lead_gives_the_p_wave_regularity():
+    signal, peaks = synthesize(["N", "N", "A"] * 10, seed=2)
+    features = rr_features(peaks, FS, signal[:, 0])
+    np.testing.assert_allclose(
+        column(features, "p_wave_regularity"),
+        p_wave_regularity(signal[:, 0], peaks, FS).astype(np.float32),
+    )
+    np.testing.assert_array_equal(features[:, :-1], rr_features(peaks, FS)[:, :-1])
 
 
 def test_select_rr_features_by_name():

@@ -162,6 +162,7 @@ def write_timed_dataset(path: Path, n: int = 240) -> Path:
     # Every fifth beat lies in atrial fibrillation, where the rhythm is irregular.
     fibrillation = np.arange(n) % 5 == 0
     rr[:, column["irregularity"]] = np.where(fibrillation, 0.3, 0.02)
+    rr[:, column["p_wave_regularity"]] = np.where(fibrillation, 0.1, 0.9)  # no P waves in AF
     data["rhythms"] = np.where(fibrillation, "(AFIB", "(N")
     data["rr_features"] = rr.astype(np.float32)
     DATASET.save(path, **data)
@@ -231,13 +232,21 @@ def test_train_model_fits_the_fibrillation_gate_on_the_training_rhythms(
     split_path = tmp_path / "split.npz"
     split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTRA)
     network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
-    decision = {"normal": "NOR", "premature": "PAC", "fibrillation": ["(AFIB", "(AFL"]}
+    decision = {
+        "normal": "NOR",
+        "premature": "PAC",
+        "fibrillation": ["(AFIB", "(AFL"],
+        "fibrillation_inputs": ["irregularity", "p_wave_regularity"],
+    }
     with caplog.at_level(logging.INFO):
         train_stage(dataset, split_path, tmp_path / "model.pt", network, decision)
-    assert "fibrillation gate on log irregularity: coefficient" in caplog.text
+    assert "fibrillation gate: intercept" in caplog.text
+    assert "coefficients irregularity " in caplog.text and ", p_wave_regularity " in caplog.text
     model, _ = load_model(tmp_path / "model.pt", expected_class_names=NAMES)
     gate = model.prematurity.fibrillation
-    assert gate is not None and gate.coefficient > 0
+    assert gate is not None and gate.inputs == ("irregularity", "p_wave_regularity")
+    # Irregular rhythm and unlike P waves both speak for fibrillation.
+    assert gate.coefficients[0] > 0 > gate.coefficients[1]
     data, split = DATASET.load(dataset), SPLIT.load(split_path)
     test = split["test"]
     decided = predict_proba(

@@ -66,11 +66,17 @@ def test_inter_patient_rr_model_end_to_end(tiny_db: Path, tmp_path: Path):
     assert model.config.beat_reference == INTER["model"]["beat_reference"]
     # The shipped premature-beat decision, fitted at training and stored with the model.
     assert INTER["prematurity"] == {
-        "aami": {"normal": "N", "premature": "S", "fibrillation": ["(AFIB", "(AFL"]}
+        "aami": {
+            "normal": "N",
+            "premature": "S",
+            "fibrillation": ["(AFIB", "(AFL"],
+            "fibrillation_inputs": ["irregularity"],
+        }
     }
     assert model.prematurity is not None
     assert (model.prematurity.normal, model.prematurity.premature) == (0, 1)
-    assert model.prematurity.fibrillation is not None  # the tiny records have an AF episode
+    gate = model.prematurity.fibrillation
+    assert gate is not None and gate.inputs == ("irregularity",)  # the records have AF episodes
 
     summary = pd.read_csv(workflow.path(f"{base}/seeds.tsv"), sep="\t")
     assert {"seed_5", "seed_2", "mean", "sd", "ci_low", "ci_high"} <= set(summary.columns)

@@ -108,7 +108,7 @@ def beats_from_signal(
         order = np.argsort(samples, kind="stable")
         raise InputError(f"beat positions are not sorted (first offender at index {order[0]})")
     clean = denoise(signal, denoising)
-    rhythm = rr_features(samples, fs)
+    rhythm = rr_features(samples, fs, clean)
     kept = window_fits(samples, clean.size, window.before, window.after)
     beats = normalise(
         segment(clean, samples[kept], window.before, window.after), window.normalisation

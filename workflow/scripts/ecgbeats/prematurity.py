@@ -13,19 +13,21 @@ keep the CNN's probabilities, so the result is again a probability per class.
 A fibrillation gate can follow (:class:`FibrillationGate`): in atrial fibrillation or flutter
 there is no organised atrial activity and so no premature atrial beat, however early a beat
 comes. A logistic regression on the log of the beat's rhythm irregularity (the ``irregularity``
-RR feature), fitted on training beats labelled by the rhythm annotations in force at them, gives
-the probability that a beat lies in fibrillation, and that share of its premature probability
-goes back to the normal class.
+RR feature) and, optionally, on how alike the P waves around it are (``p_wave_regularity``,
+ecgbeats.atrial: frequent premature beats make a rhythm irregular, but leave its P waves),
+fitted on training beats labelled by the rhythm annotations in force at them, gives the
+probability that a beat lies in fibrillation, and that share of its premature probability goes
+back to the normal class.
 
 Everything is read from the beats' RR features (ecgbeats.rhythm.rr_features, computed from the
-R peaks: annotated or detected), one code path for training, evaluation and new recordings,
-which need no rhythm annotations. Being linear in named inputs, the decision explains itself:
-its coefficients are the weight of each ratio and of the irregularity.
+R peaks, annotated or detected, and the lead), one code path for training, evaluation and new
+recordings, which need no rhythm annotations. Being linear in named inputs, the decision
+explains itself: its coefficients are the weight of each ratio and of each of the gate's inputs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,6 +45,11 @@ RATIOS: dict[str, tuple[str, str]] = {
     "next_to_previous": ("next", "previous"),  # the pause after a premature beat
     "local_to_record": ("local", "record"),  # a run of fast beats, relative to the patient
 }
+
+
+#: The fibrillation gate's inputs unless told otherwise (and those of checkpoints written before
+#: it could read more than one).
+DEFAULT_GATE_INPUTS: tuple[str, ...] = ("irregularity",)
 
 
 @dataclass(frozen=True)
@@ -80,9 +87,7 @@ class PrematurityModel:
             "premature": int(self.premature),
             "coefficients": list(self.coefficients),
             "intercept": float(self.intercept),
-            "fibrillation": None
-            if gate is None
-            else {"coefficient": gate.coefficient, "intercept": gate.intercept},
+            "fibrillation": None if gate is None else gate.to_dict(),
         }
 
     @classmethod
@@ -94,9 +99,7 @@ class PrematurityModel:
                 int(data["premature"]),
                 tuple(data["coefficients"]),
                 float(data["intercept"]),
-                None
-                if gate is None
-                else FibrillationGate(float(gate["coefficient"]), float(gate["intercept"])),
+                None if gate is None else FibrillationGate.from_dict(gate),
             )
         except (KeyError, TypeError, ValueError) as error:
             raise InputError(f"premature-beat decision: invalid stored values: {error}") from error
@@ -137,13 +140,14 @@ def fit_prematurity(
     normal: int,
     premature: int,
     in_fibrillation: np.ndarray | None,
+    gate_inputs: Sequence[str] = DEFAULT_GATE_INPUTS,
 ) -> PrematurityModel:
     """Fit the decision on the beats of classes `normal` and `premature` among `labels` (n,),
     with their RR features (n, len(names)); the two classes weigh equally (balanced weights),
     so a beat's probability of being premature is 0.5 where its timing is equally typical of
     both. Other classes' beats are not used. With `in_fibrillation` (n,) bool, whether atrial
     fibrillation or flutter was annotated at each beat, the decision also gets a fibrillation
-    gate fitted on all n beats' ``irregularity`` (which `names` must then include)."""
+    gate fitted on all n beats' `gate_inputs` (of GATE_INPUTS; `names` must include them)."""
     labels = np.asarray(labels)
     if labels.shape != (np.asarray(rr_features).shape[0],):
         raise InputError(f"{labels.size} labels for {np.asarray(rr_features).shape[0]} beats")
@@ -163,8 +167,7 @@ def fit_prematurity(
     gate = None
     if in_fibrillation is not None:
         gate = fit_fibrillation_gate(
-            _columns(rr_features, names, ["irregularity"])[:, 0],
-            np.asarray(in_fibrillation, dtype=bool),
+            rr_features, names, np.asarray(in_fibrillation, dtype=bool), gate_inputs
         )
     return PrematurityModel(
         normal, premature, tuple(regression.coef_[0]), float(regression.intercept_[0]), gate
@@ -207,30 +210,92 @@ def decide(
     decided[:, model.premature] = conducted * premature
     if model.fibrillation is None:
         return decided
-    irregularity = _columns(rr_features, names, ["irregularity"])[:, 0]
-    share = fibrillation_probability(model.fibrillation, irregularity)
+    share = fibrillation_probability(model.fibrillation, rr_features, names)
     return gate_premature(decided, share, model.normal, model.premature)
+
+
+def _log_irregularity(irregularity: np.ndarray) -> np.ndarray:
+    # A perfectly regular stretch has 0; the floor keeps its log finite.
+    return np.log(np.maximum(irregularity, 1e-3))
+
+
+#: What the fibrillation gate may read (RR features), each as its regression sees it.
+GATE_INPUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    # Logged: fibrillation's irregularity is many times a regular rhythm's.
+    "irregularity": _log_irregularity,
+    # A correlation (ecgbeats.atrial), already on a linear scale.
+    "p_wave_regularity": lambda regularity: regularity,
+}
 
 
 @dataclass(frozen=True)
 class FibrillationGate:
-    """A fitted logistic regression of atrial fibrillation or flutter on the log of a beat's
-    rhythm irregularity (ecgbeats.rhythm.successive_irregularity)."""
+    """A fitted logistic regression of atrial fibrillation or flutter on a beat's RR features
+    `inputs` (of GATE_INPUTS, each transformed as listed there): one weight per input, and
+    the intercept."""
 
-    coefficient: float
+    coefficients: tuple[float, ...]
     intercept: float
+    inputs: tuple[str, ...] = DEFAULT_GATE_INPUTS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "coefficients", tuple(float(c) for c in self.coefficients))
+        object.__setattr__(self, "inputs", tuple(str(name) for name in self.inputs))
+        problems = []
+        unknown = [name for name in self.inputs if name not in GATE_INPUTS]
+        if unknown or not self.inputs or len(set(self.inputs)) < len(self.inputs):
+            problems.append(
+                f"inputs {list(self.inputs)}: one or more of {', '.join(GATE_INPUTS)}, each once"
+            )
+        if len(self.coefficients) != len(self.inputs):
+            problems.append(f"{len(self.coefficients)} coefficients for {len(self.inputs)} inputs")
+        if not np.all(np.isfinite([*self.coefficients, self.intercept])):
+            problems.append("coefficients and intercept must be finite")
+        raise_problems("fibrillation gate", problems)
+
+    def to_dict(self) -> dict:
+        return {
+            "inputs": list(self.inputs),
+            "coefficients": list(self.coefficients),
+            "intercept": float(self.intercept),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> FibrillationGate:
+        if "coefficient" in data:  # a checkpoint from before the gate took several inputs
+            return cls((float(data["coefficient"]),), float(data["intercept"]), DEFAULT_GATE_INPUTS)
+        return cls(tuple(data["coefficients"]), float(data["intercept"]), tuple(data["inputs"]))
+
+
+def _gate_inputs(
+    rr_features: np.ndarray, names: Sequence[str], inputs: Sequence[str]
+) -> np.ndarray:
+    """The gate's regression inputs (n, len(inputs)) from RR features (n, len(names))."""
+    columns = _columns(rr_features, names, inputs)
+    missing = [name for i, name in enumerate(inputs) if np.isnan(columns[:, i]).any()]
+    if missing:
+        raise InputError(
+            f"the fibrillation gate reads {', '.join(missing)}, which some beats lack (NaN: RR "
+            "features computed without the lead, see ecgbeats.rhythm.rr_features)"
+        )
+    return np.stack([GATE_INPUTS[name](columns[:, i]) for i, name in enumerate(inputs)], axis=1)
 
 
 def fit_fibrillation_gate(
-    irregularity: np.ndarray, in_fibrillation: np.ndarray
+    rr_features: np.ndarray,
+    names: Sequence[str],
+    in_fibrillation: np.ndarray,
+    inputs: Sequence[str] = DEFAULT_GATE_INPUTS,
 ) -> FibrillationGate:
-    """Fit the gate on training beats: their irregularity (n,) and whether an annotated atrial
-    fibrillation or flutter was in force at them (n,) bool; the two groups weigh equally."""
-    irregularity = np.asarray(irregularity, dtype=np.float64)
+    """Fit the gate on training beats: their RR features (n, len(names)), of which it reads
+    `inputs`, and whether an annotated atrial fibrillation or flutter was in force at them (n,)
+    bool; the two groups weigh equally."""
+    inputs = tuple(inputs)
+    FibrillationGate((0.0,) * len(inputs), 0.0, inputs)  # names the unknown inputs first
     in_fibrillation = np.asarray(in_fibrillation, dtype=bool)
-    if irregularity.shape != in_fibrillation.shape or irregularity.ndim != 1:
+    if in_fibrillation.shape != (np.asarray(rr_features).shape[0],):
         raise InputError(
-            f"{irregularity.shape} irregularities for {in_fibrillation.shape} rhythm labels"
+            f"{np.asarray(rr_features).shape[0]} beats for {in_fibrillation.shape} rhythm labels"
         )
     counts = {"in fibrillation": int(in_fibrillation.sum()), "not": int((~in_fibrillation).sum())}
     if min(counts.values()) < 2:
@@ -238,18 +303,17 @@ def fit_fibrillation_gate(
     from sklearn.linear_model import LogisticRegression  # noqa: PLC0415 (see fit_prematurity)
 
     regression = LogisticRegression(class_weight="balanced", max_iter=1000)
-    regression.fit(_log_irregularity(irregularity)[:, None], in_fibrillation)
-    return FibrillationGate(float(regression.coef_[0, 0]), float(regression.intercept_[0]))
+    regression.fit(_gate_inputs(rr_features, names, inputs), in_fibrillation)
+    return FibrillationGate(tuple(regression.coef_[0]), float(regression.intercept_[0]), inputs)
 
 
-def _log_irregularity(irregularity: np.ndarray) -> np.ndarray:
-    # A perfectly regular stretch has 0; the floor keeps its log finite.
-    return np.log(np.maximum(np.asarray(irregularity, dtype=np.float64), 1e-3))
-
-
-def fibrillation_probability(gate: FibrillationGate, irregularity: np.ndarray) -> np.ndarray:
-    """Per beat (n,), the probability that it lies in atrial fibrillation or flutter."""
-    score = gate.coefficient * _log_irregularity(irregularity) + gate.intercept
+def fibrillation_probability(
+    gate: FibrillationGate, rr_features: np.ndarray, names: Sequence[str]
+) -> np.ndarray:
+    """Per beat (n,), the probability that it lies in atrial fibrillation or flutter, from its
+    RR features (n, len(names))."""
+    inputs = _gate_inputs(rr_features, names, gate.inputs)
+    score = inputs @ np.asarray(gate.coefficients) + gate.intercept
     return 1.0 / (1.0 + np.exp(-score))
 
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from ecgbeats.atrial import p_wave_regularity
 from ecgbeats.errors import InputError
 
 #: Column order of :func:`rr_features`; the model's config names the columns it takes.
@@ -39,6 +40,10 @@ RR_FEATURES: tuple[str, ...] = (
     # Atrial fibrillation: the median relative change between successive intervals around the
     # beat (successive_irregularity), which isolated premature beats and pauses do not move.
     "irregularity",
+    # Organised atrial activity: how alike the P waves of the beats around this one are
+    # (ecgbeats.atrial.p_wave_regularity; low in fibrillation, high in sinus rhythm even with
+    # frequent premature beats). Read from the lead, not the R peaks: NaN without one.
+    "p_wave_regularity",
 )
 
 #: RR intervals averaged for the `local` feature: five before and five after the beat.
@@ -55,9 +60,10 @@ def clipped_intervals(samples: np.ndarray, fs: float) -> np.ndarray:
     return np.clip(np.diff(samples) / float(fs), *RR_RANGE_S)
 
 
-def rr_features(samples: np.ndarray, fs: float) -> np.ndarray:
+def rr_features(samples: np.ndarray, fs: float, lead: np.ndarray | None = None) -> np.ndarray:
     """RR features (n, len(RR_FEATURES)) float32 of the peaks at `samples` (sorted, at `fs` Hz;
-    all the record's beats, so that the intervals are the true ones).
+    all the record's beats, so that the intervals are the true ones), with `lead` (the denoised
+    signal the peaks lie in, at `fs`) for ``p_wave_regularity`` (NaN without it).
 
     Every beat gets every feature: the first beat's previous interval and the last beat's next
     one are the record's median RR (ratio 1, the patient's own rate). A record of one beat gets
@@ -93,6 +99,9 @@ def rr_features(samples: np.ndarray, fs: float) -> np.ndarray:
         "next_2": padded[3 : n + 3],
         "local_irregularity": _background_variation(gaps, n),
         "irregularity": successive_irregularity(samples, fs),
+        "p_wave_regularity": np.full(n, np.nan)
+        if lead is None
+        else p_wave_regularity(lead, samples, fs),
     }
     return np.stack([columns[name] for name in RR_FEATURES], axis=1).astype(np.float32)
 

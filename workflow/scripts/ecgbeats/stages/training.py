@@ -22,7 +22,7 @@ from ecgbeats.artifacts import (
 from ecgbeats.balancing import BalanceOptions, balance
 from ecgbeats.errors import InputError
 from ecgbeats.model import CNNConfig, dataset_inputs
-from ecgbeats.prematurity import RATIOS, fit_prematurity
+from ecgbeats.prematurity import DEFAULT_GATE_INPUTS, RATIOS, fit_prematurity
 from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.table_views import write_table_view
 from ecgbeats.training import TrainConfig
@@ -39,7 +39,7 @@ def train_model(
     balancing: BalanceOptions,
     network: Mapping[str, Any],
     training: TrainConfig,
-    prematurity: Mapping[str, str] | None,
+    prematurity: Mapping[str, Any] | None,
 ) -> int:
     """Balance the training part of `dataset` (rows from `split_file`), train the CNN, and write the
     model of the epoch best on validation to `model` and the per-epoch history to the TSV
@@ -51,7 +51,8 @@ def train_model(
     model's premature-beat decision (ecgbeats.prematurity), fitted on the training part's beats
     of these two classes, shares their joint probability, and ``fibrillation``, the rhythm
     annotations (e.g. "(AFIB") whose training beats teach its fibrillation gate (empty: no
-    gate); it is stored with the model.
+    gate), which reads the RR features ``fibrillation_inputs`` (ecgbeats.prematurity.GATE_INPUTS);
+    it is stored with the model.
     Returns the epoch of the kept model.
     """
 
@@ -82,6 +83,7 @@ def train_model(
             np.isin(data["rhythms"][train_index], list(prematurity["fibrillation"]))
             if prematurity["fibrillation"]
             else None,
+            tuple(prematurity.get("fibrillation_inputs", DEFAULT_GATE_INPUTS)),
         )
     # The model's input rows (each beat, relative to its record's median beat if the model says
     # so, then its RR features), balanced and trained together; the test rows are not built.
@@ -124,9 +126,16 @@ def train_model(
             "no fibrillation gate"
             if decision.fibrillation is None
             else (
-                f"fibrillation gate on log irregularity: coefficient "
-                f"{decision.fibrillation.coefficient:.4f}, intercept "
-                f"{decision.fibrillation.intercept:.4f}"
+                "fibrillation gate: intercept "
+                f"{decision.fibrillation.intercept:.4f}, coefficients "
+                + ", ".join(
+                    f"{name} {value:.4f}"
+                    for name, value in zip(
+                        decision.fibrillation.inputs,
+                        decision.fibrillation.coefficients,
+                        strict=True,
+                    )
+                )
             ),
         )
     save_checkpoint(model, result.model, names)
