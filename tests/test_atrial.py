@@ -45,18 +45,23 @@ def test_p_waves_are_regular_around_premature_beats_and_not_in_fibrillation() ->
     assert np.all(np.abs(np.r_[ectopy, in_fibrillation]) <= 1 + 1e-9)
 
 
-def test_the_beats_own_p_wave_is_left_out() -> None:
-    # One beat with a P wave unlike any other does not lower its own regularity: the beats around
-    # it, which compare their P waves with references that include it, are what count.
+def test_the_beats_own_p_wave_is_left_out_of_its_own_median() -> None:
+    # One beat with an inverted P wave (an ectopic focus) in sinus rhythm: its own stretch
+    # correlates negatively with its neighbours', yet its regularity is the median of its
+    # neighbours' correlations, so it stays as high as in the unchanged rhythm.
     signal, peaks = synthesize(["N"] * 41, seed=4)
     lead = signal[:, 0].copy()
     before = p_wave_regularity(lead, peaks, FS)
     first = peaks[20] - int(round(P_WAVE_WINDOW_S[0] * FS))
     lead[first : peaks[20] - int(round(P_WAVE_WINDOW_S[1] * FS))] *= -3.0
-    after = p_wave_regularity(lead, peaks, FS)
-    assert after[20] == pytest.approx(before[20], abs=0.05)
     stretches = p_wave_stretches(lead, peaks, FS)
     np.testing.assert_allclose(stretches.mean(axis=1), 0.0, atol=1e-12)
+    reference = np.median(np.delete(stretches[10:31], 10, axis=0), axis=0)
+    assert np.corrcoef(stretches[20], reference)[0, 1] < -0.5
+    after = p_wave_regularity(lead, peaks, FS)
+    assert after[20] > 0.8 and after[20] == pytest.approx(before[20], abs=0.05)
+    # Its neighbours, whose references include it, stay organised too: one outlier of 20.
+    assert np.all(after[10:31] > 0.8)
 
 
 def test_long_records_are_processed_in_chunks_with_the_same_result(monkeypatch) -> None:

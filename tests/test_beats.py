@@ -9,9 +9,10 @@ from ecgbeats.beats import (
     segment,
     window_fits,
 )
-from ecgbeats.denoising import DenoisingOptions
+from ecgbeats.denoising import DenoisingOptions, denoise
 from ecgbeats.errors import InputError
 from ecgbeats.rhythm import RR_FEATURES
+from ecgbeats.synthetic import synthesize
 
 WINDOW = BeatOptions(before=150, after=150, normalisation="zscore")
 NO_DENOISING = DenoisingOptions(
@@ -47,11 +48,21 @@ def test_rr_features_survive_edge_drops():
     previous = RR_FEATURES.index("previous")
     assert beat_set.rr_features[:, previous].tolist() == [1.0, 1.0]
     assert beat_set.rr_features.shape == (2, len(RR_FEATURES))
-    # The P waves are read from the denoised lead, around all the peaks (the dropped ones too).
-    regularity = beat_set.rr_features[:, RR_FEATURES.index("p_wave_regularity")]
-    np.testing.assert_allclose(
-        regularity, p_wave_regularity(signal, samples, 360)[1:3].astype(np.float32)
+
+
+def test_p_waves_are_read_from_the_denoised_lead_around_all_peaks() -> None:
+    signal, peaks = synthesize(["N", "N", "A"] * 12, seed=7)
+    lead = signal[:, 0] + 0.3 * np.sin(np.arange(signal.shape[0]) * 2 * np.pi * 0.5 / 360)
+    denoising = DenoisingOptions(
+        wavelet="db5", level=6, remove_approximation=True, remove_details=(1, 2), threshold="none"
     )
+    beat_set = beats_from_signal(lead, 360, peaks, denoising=denoising, window=WINDOW)
+    assert beat_set.edge_drops > 0  # the first peak lies 0.25 s in: its window does not fit
+    regularity = beat_set.rr_features[:, RR_FEATURES.index("p_wave_regularity")]
+    expected = p_wave_regularity(denoise(lead, denoising), peaks, 360)[beat_set.kept]
+    np.testing.assert_allclose(regularity, expected.astype(np.float32), rtol=1e-6)
+    raw = p_wave_regularity(lead, peaks, 360)[beat_set.kept]
+    assert np.abs(raw - expected).max() > 1e-3
 
 
 def test_zscore_and_minmax():

@@ -45,7 +45,11 @@ def test_workflow_description_follows_the_inter_patient_config():
     assert "P waves" not in rendered
     config["prematurity"]["aami"]["fibrillation_inputs"] = ["irregularity", "p_wave_regularity"]
     with_p_waves = " ".join(template.render(snakemake=SimpleNamespace(config=config)).split())
-    assert "around it) and on how alike the P waves of the beats around it are" in with_p_waves
+    assert "around it) and on how alike the P waves of the beats around it are and" in with_p_waves
+    config["prematurity"]["aami"]["fibrillation_inputs"] = ["p_wave_regularity"]
+    p_waves_only = " ".join(template.render(snakemake=SimpleNamespace(config=config)).split())
+    assert "regression, on how alike the P waves of the beats around it are and" in p_waves_only
+    assert "irregularity" not in p_waves_only.split("A second logistic")[1].split("**")[0]
     assert "focal (gamma 2.0) loss" in rendered
     paper = template.render(
         snakemake=SimpleNamespace(config=yaml.safe_load((REPO_ROOT / "config.yaml").read_text()))

@@ -73,9 +73,11 @@ def p_wave_regularity(signal: np.ndarray, samples: np.ndarray, fs: float) -> np.
     Each beat's P-wave stretch is correlated with the sample-wise median of the stretches of
     NEIGHBOURS beats on each side (itself left out); the beat's regularity is the median of
     those correlations over its own NEIGHBOURS beats on each side. The beat's own P wave is left
-    out at both steps: a premature atrial beat's P wave differs from its neighbours' and lies on
-    the previous T wave, yet the atria around it are organised. 0 (no evidence either way) for a
-    record of fewer than two beats or a flat stretch."""
+    out of its own reference and of that median (it still takes part in its neighbours'
+    references): a premature atrial beat's P wave differs from its neighbours' and lies on the
+    previous T wave, yet the atria around it are organised. A record of fewer than two beats, and
+    a flat stretch, get 0: on this scale that reads as unlike P waves (fibrillation-like), which a
+    gate reading this feature should know of such records."""
     samples = np.asarray(samples, dtype=np.int64)
     if samples.ndim != 1 or np.any(np.diff(samples) < 0):
         raise InputError("p_wave_regularity: R-peak positions must be sorted and 1-D")

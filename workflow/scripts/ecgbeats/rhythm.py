@@ -65,9 +65,9 @@ def rr_features(samples: np.ndarray, fs: float, lead: np.ndarray | None = None) 
     all the record's beats, so that the intervals are the true ones), with `lead` (the denoised
     signal the peaks lie in, at `fs`) for ``p_wave_regularity`` (NaN without it).
 
-    Every beat gets every feature: the first beat's previous interval and the last beat's next
-    one are the record's median RR (ratio 1, the patient's own rate). A record of one beat gets
-    the median of the clipping range.
+    Every beat gets every feature (``p_wave_regularity`` only with `lead`): the first beat's
+    previous interval and the last beat's next one are the record's median RR (ratio 1, the
+    patient's own rate). A record of one beat gets the median of the clipping range.
     """
     samples = np.asarray(samples, dtype=np.int64)
     if samples.ndim != 1:
