@@ -228,6 +228,15 @@ GATE_INPUTS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
+def _gate_input_problems(inputs: Sequence[str]) -> list[str]:
+    """What is wrong with a gate's `inputs` (empty: nothing): one or more of GATE_INPUTS, each
+    once."""
+    unknown = [name for name in inputs if name not in GATE_INPUTS]
+    if unknown or not inputs or len(set(inputs)) < len(inputs):
+        return [f"inputs {list(inputs)}: one or more of {', '.join(GATE_INPUTS)}, each once"]
+    return []
+
+
 @dataclass(frozen=True)
 class FibrillationGate:
     """A fitted logistic regression of atrial fibrillation or flutter on a beat's RR features
@@ -242,11 +251,7 @@ class FibrillationGate:
         object.__setattr__(self, "coefficients", tuple(float(c) for c in self.coefficients))
         object.__setattr__(self, "inputs", tuple(str(name) for name in self.inputs))
         problems = []
-        unknown = [name for name in self.inputs if name not in GATE_INPUTS]
-        if unknown or not self.inputs or len(set(self.inputs)) < len(self.inputs):
-            problems.append(
-                f"inputs {list(self.inputs)}: one or more of {', '.join(GATE_INPUTS)}, each once"
-            )
+        problems.extend(_gate_input_problems(self.inputs))
         if len(self.coefficients) != len(self.inputs):
             problems.append(f"{len(self.coefficients)} coefficients for {len(self.inputs)} inputs")
         if not np.all(np.isfinite([*self.coefficients, self.intercept])):
@@ -291,7 +296,7 @@ def fit_fibrillation_gate(
     `inputs`, and whether an annotated atrial fibrillation or flutter was in force at them (n,)
     bool; the two groups weigh equally."""
     inputs = tuple(inputs)
-    FibrillationGate((0.0,) * len(inputs), 0.0, inputs)  # names the unknown inputs first
+    raise_problems("fibrillation gate", _gate_input_problems(inputs))
     in_fibrillation = np.asarray(in_fibrillation, dtype=bool)
     if in_fibrillation.shape != (np.asarray(rr_features).shape[0],):
         raise InputError(
