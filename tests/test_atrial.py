@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ecgbeats import atrial
+from ecgbeats import windows
 from ecgbeats.atrial import P_WAVE_WINDOW_S, p_wave_regularity, p_wave_stretches
 from ecgbeats.errors import InputError
 from ecgbeats.synthetic import FS, beat_waveform, synthesize
@@ -67,7 +67,7 @@ def test_the_beats_own_p_wave_is_left_out_of_its_own_median() -> None:
 def test_long_records_are_processed_in_chunks_with_the_same_result(monkeypatch) -> None:
     signal, peaks = synthesize(["N", "A", "N", "N", "V"] * 30, seed=5)
     whole = p_wave_regularity(signal[:, 0], peaks, FS)
-    monkeypatch.setattr(atrial, "_CHUNK", 7)
+    monkeypatch.setattr(windows, "_CHUNK", 7)
     np.testing.assert_allclose(p_wave_regularity(signal[:, 0], peaks, FS), whole)
 
 

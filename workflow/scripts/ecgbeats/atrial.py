@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ecgbeats.errors import InputError
+from ecgbeats.windows import windowed_median
 
 #: The P-wave stretch: from this many seconds before the R peak to the second value (the PR
 #: interval is 0.12-0.20 s and a P wave lasts up to 0.12 s).
@@ -42,30 +43,6 @@ def p_wave_stretches(signal: np.ndarray, samples: np.ndarray, fs: float) -> np.n
     return stretch - stretch.mean(axis=1, keepdims=True)
 
 
-#: Beats gathered at once: a day-long recording's neighbour windows would not fit in memory.
-_CHUNK = 4096
-
-
-def _neighbour_median(values: np.ndarray, half: int) -> np.ndarray:
-    """Per beat, the median (n, ...) over up to `half` beats on each side, itself left out, of
-    `values` (n, ...) (n >= 2, so every beat has a neighbour)."""
-    n = values.shape[0]
-    offsets = np.concatenate([np.arange(-half, 0), np.arange(1, half + 1)])
-    medians = np.empty(values.shape, dtype=np.float64)
-    for start in range(0, n, _CHUNK):
-        index = np.arange(start, min(start + _CHUNK, n))[:, None] + offsets[None, :]
-        inside = (index >= 0) & (index < n)
-        gathered = values[np.clip(index, 0, n - 1)].astype(np.float64)
-        whole = inside.all(axis=1)
-        block = np.empty((index.shape[0],) + values.shape[1:])
-        block[whole] = np.median(gathered[whole], axis=1)
-        # Beats near the ends: the neighbours that exist.
-        for row in np.flatnonzero(~whole):
-            block[row] = np.median(gathered[row][inside[row]], axis=0)
-        medians[start : start + index.shape[0]] = block
-    return medians
-
-
 def p_wave_regularity(signal: np.ndarray, samples: np.ndarray, fs: float) -> np.ndarray:
     """Per R peak at `samples` (n,) (sorted: all of a record's beats) of a denoised lead `signal`
     at `fs` Hz, how alike the P waves around it are, from -1 to 1.
@@ -84,11 +61,12 @@ def p_wave_regularity(signal: np.ndarray, samples: np.ndarray, fs: float) -> np.
     if samples.size < 2:
         return np.zeros(samples.size)
     stretch = p_wave_stretches(signal, samples, fs)
-    reference = _neighbour_median(stretch, NEIGHBOURS)
+    beats = np.arange(samples.size)
+    reference = windowed_median(stretch, beats, NEIGHBOURS, leave_out_centre=True)
     reference -= reference.mean(axis=1, keepdims=True)
     products = np.einsum("ij,ij->i", stretch, stretch) * np.einsum("ij,ij->i", reference, reference)
     norms = np.sqrt(products)
     similarity = np.where(
         norms > 1e-12, np.einsum("ij,ij->i", stretch, reference) / np.maximum(norms, 1e-12), 0.0
     )
-    return _neighbour_median(similarity, NEIGHBOURS)
+    return windowed_median(similarity, beats, NEIGHBOURS, leave_out_centre=True)

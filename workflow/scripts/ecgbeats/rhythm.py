@@ -19,6 +19,7 @@ import numpy as np
 
 from ecgbeats.atrial import p_wave_regularity
 from ecgbeats.errors import InputError
+from ecgbeats.windows import windowed_median
 
 #: Column order of :func:`rr_features`; the model's config names the columns it takes.
 RR_FEATURES: tuple[str, ...] = (
@@ -172,18 +173,8 @@ def successive_irregularity(samples: np.ndarray, fs: float) -> np.ndarray:
         return np.zeros(n)
     changes = np.abs(np.diff(gaps)) / ((gaps[1:] + gaps[:-1]) / 2)
     # Beat i lies between intervals i - 1 and i, i.e. at change i - 1 (the change across it).
-    half = IRREGULARITY_HALF_WINDOW
     centre = np.clip(np.arange(n) - 1, 0, changes.size - 1)
-    medians = np.empty(n)
-    # Whole windows at once (this runs for every record and every noisy copy of it); only the
-    # beats near a record's ends, whose windows are cut short, take one median each.
-    whole = (centre >= half) & (centre + half < changes.size)
-    if whole.any():
-        windows = np.lib.stride_tricks.sliding_window_view(changes, 2 * half + 1)
-        medians[whole] = np.median(windows[centre[whole] - half], axis=1)
-    for i in np.flatnonzero(~whole):
-        medians[i] = np.median(changes[max(centre[i] - half, 0) : centre[i] + half + 1])
-    return medians
+    return windowed_median(changes, centre, IRREGULARITY_HALF_WINDOW)
 
 
 def rhythm_at(
