@@ -15,9 +15,16 @@ dataset's ``rhythms``; ``--fibrillation``, MIT-BIH's "(AFIB" and "(AFL") against
 features: one decision per ``--gate-inputs`` set (the workflow's decision with
 `prematurity.<task>.fibrillation` and `fibrillation_inputs`).
 
+``--ventricular-context HALF SCALE ...`` adds, after each gated decision, a filter that the
+workflow does not have (measured, not adopted: README "Premature beats by their timing"): S calls
+among frequent ventricular beats are not trusted. Each beat's premature probability goes back to
+the normal class in the share min(1, SCALE x the mean V probability that the CNN gives the HALF
+beats on each side of it in its record, itself left out).
+
     python benchmarks/prematurity_cv.py --results results --predictions DIR
         --setting rr_raw_record_median_focal --seeds 42 1 2 --folds 5 [--out TSV]
         [--gate-inputs irregularity irregularity,p_wave_regularity]
+        [--ventricular-context 10 1 10 2 10 3]
 """
 
 from __future__ import annotations
@@ -31,8 +38,9 @@ from ablate_inter import ds1_folds, report_row, scores
 from ensemble_seeds import load_seed
 
 from ecgbeats.artifacts import SPLIT, load_rows_of
-from ecgbeats.prematurity import decide, fit_prematurity
+from ecgbeats.prematurity import decide, fit_prematurity, gate_premature
 from ecgbeats.rhythm import RR_FEATURES
+from ecgbeats.training import macro_f1_present
 
 
 def fold_decisions(
@@ -66,6 +74,42 @@ def fold_decisions(
     return decided
 
 
+def neighbour_mean(
+    values: np.ndarray, records: np.ndarray, samples: np.ndarray, half: int
+) -> np.ndarray:
+    """Per beat (n,), the mean of `values` (n,) over up to `half` beats on each side of it in
+    its record (in the order of their R peaks `samples`), itself left out; 0 for a lone beat."""
+    means = np.zeros(values.shape, dtype=np.float64)
+    for record in np.unique(records):
+        rows = np.flatnonzero(records == record)
+        rows = rows[np.argsort(samples[rows], kind="stable")]
+        cumulative = np.concatenate([[0.0], np.cumsum(values[rows], dtype=np.float64)])
+        beat = np.arange(rows.size)
+        first, last = np.maximum(beat - half, 0), np.minimum(beat + half + 1, rows.size)
+        count = last - first - 1
+        total = cumulative[last] - cumulative[first] - values[rows]
+        means[rows] = np.where(count > 0, total / np.maximum(count, 1), 0.0)
+    return means
+
+
+def ventricular_filter(
+    decided: np.ndarray,
+    network: np.ndarray,
+    records: np.ndarray,
+    samples: np.ndarray,
+    classes: tuple[int, int, int],
+    half: int,
+    scale: float,
+) -> np.ndarray:
+    """`decided` (n, k) with each beat's premature probability moved to the normal class in the
+    share min(1, `scale` x the mean `network` probability of the ventricular class over its
+    `half` neighbours on each side); `classes` are the normal, premature and ventricular
+    indices."""
+    normal, premature, ventricular = classes
+    context = neighbour_mean(network[:, ventricular], records, samples, half)
+    return gate_premature(decided, np.clip(scale * context, 0.0, 1.0), normal, premature)
+
+
 def ds1_rows(
     results: Path, task: str, k: int
 ) -> tuple[dict[str, np.ndarray], np.ndarray, list[str], dict[str, int]]:
@@ -91,6 +135,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5, help="ablate_inter.py's --folds")
     parser.add_argument("--normal", default="N")
     parser.add_argument("--premature", default="S")
+    parser.add_argument("--ventricular", default="V")
     parser.add_argument("--out", type=Path, help="append the rows to this TSV")
     parser.add_argument(
         "--fibrillation",
@@ -104,7 +149,24 @@ def main() -> None:
         default=["irregularity", "irregularity,p_wave_regularity"],
         help="the gate's RR features, comma-separated: one gated decision per set",
     )
+    parser.add_argument(
+        "--ventricular-context",
+        nargs="*",
+        type=float,
+        default=[],
+        metavar="HALF SCALE",
+        help="pairs: after each gated decision, the ventricular-context filter with HALF "
+        "neighbours on each side and SCALE (not in the workflow)",
+    )
     args = parser.parse_args()
+    if len(args.ventricular_context) % 2:
+        parser.error("--ventricular-context takes pairs HALF SCALE")
+    contexts = [
+        (int(half), scale)
+        for half, scale in zip(
+            args.ventricular_context[::2], args.ventricular_context[1::2], strict=True
+        )
+    ]
     if args.folds < 3:
         parser.error("--folds must be at least 3, as in ablate_inter.py")
     data, ds1, names, position = ds1_rows(args.results, args.task, args.folds)
@@ -116,6 +178,7 @@ def main() -> None:
     normal, premature = names.index(args.normal), names.index(args.premature)
     rhythm["in_fibrillation"] = np.isin(data["rhythms"][ds1], args.fibrillation)
     found: list[str] | None = None
+    per_fold: dict[str, list[float]] = {}  # each decision's macro-F1 per seed and fold
     for seed in args.seeds:
         table, found = load_seed(args.predictions / f"{args.setting}_seed{seed}.tsv", found)
         if found != names:
@@ -142,20 +205,51 @@ def main() -> None:
         in_fibrillation = beats["in_fibrillation"].to_numpy(dtype=bool)
         for inputs in args.gate_inputs if args.fibrillation else []:
             gate = tuple(inputs.split(","))
-            decisions.append(
-                (
-                    f"+prematurity+fibrillation({', '.join(gate)})",
-                    fold_decisions(*arguments, in_fibrillation, gate),
+            label = f"+prematurity+fibrillation({', '.join(gate)})"
+            gated = fold_decisions(*arguments, in_fibrillation, gate)
+            decisions.append((label, gated))
+            for half, scale in contexts:
+                filtered = ventricular_filter(
+                    gated,
+                    probabilities,
+                    beats["record"].to_numpy(),
+                    beats["sample"].to_numpy(),
+                    (normal, premature, names.index(args.ventricular)),
+                    half,
+                    scale,
                 )
-            )
+                decisions.append((f"{label}+ventricular({half}, {scale:g})", filtered))
         for label, chosen in decisions:
+            predicted = chosen.argmax(axis=1)
+            per_fold.setdefault(label, []).extend(
+                macro_f1_present(y_true[fold_of == f], predicted[fold_of == f])
+                for f in range(args.folds)
+            )
             row = {
                 "setting": args.setting,
                 "seed": seed,
                 "decision": label,
-                **scores(y_true, chosen.argmax(axis=1), names),
+                **scores(y_true, predicted, names),
             }
             report_row(args.out, row, f"seed {seed:<4d} {label:13s}", names)
+    print_paired(per_fold)
+
+
+def print_paired(per_fold: dict[str, list[float]]) -> None:
+    """Print each decision's per-fold macro-F1 minus the first gated decision's (the shipped
+    one with the default --gate-inputs), paired by seed and fold: mean ± sd, and how many folds
+    gain."""
+    gated = [label for label in per_fold if label.startswith("+prematurity+fibrillation(")]
+    if not gated:
+        return
+    baseline = np.asarray(per_fold[gated[0]])
+    print(f"per-fold macro-F1 minus {gated[0]}'s, paired over seeds and folds:")
+    for label, folds in per_fold.items():
+        difference = np.asarray(folds) - baseline
+        print(
+            f"  {label}: {difference.mean():+.4f} ± {difference.std(ddof=1):.4f}, "
+            f"higher in {int(np.sum(difference > 0))} of {difference.size}"
+        )
 
 
 if __name__ == "__main__":

@@ -387,6 +387,37 @@ def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(tmp_path:
         "+prematurity+fibrillation(irregularity, p_wave_regularity)",
     ]
     assert scores.index.tolist() == ["CNN alone", "+prematurity", *gates]
+    out.unlink()
+    filtered = run_benchmark(
+        "benchmarks/prematurity_cv.py",
+        *arguments,
+        "--seeds",
+        "7",
+        "--gate-inputs",
+        "irregularity",
+        "--ventricular",
+        "PVC",
+        "--ventricular-context",
+        "10",
+        "2",
+    )
+    assert filtered.returncode == 0, filtered.stderr
+    # Paired per fold against the first gate: itself gains nothing, in none of the 3 folds.
+    assert f"  {gates[0]}: +0.0000 ± 0.0000, higher in 0 of 3" in filtered.stdout
+    rows = pd.read_csv(out, sep="\t").set_index("decision")
+    assert rows.index.tolist() == [
+        "CNN alone",
+        "+prematurity",
+        gates[0],
+        f"{gates[0]}+ventricular(10, 2)",
+    ]
+    # The mock CNN gives every beat but the PACs a PVC probability of 0.45, so the PACs' neighbours
+    # look ventricular: the filter takes PAC calls back.
+    assert rows.loc[f"{gates[0]}+ventricular(10, 2)", "PAC_se"] < rows.loc[gates[0], "PAC_se"]
+    odd = run_benchmark(
+        "benchmarks/prematurity_cv.py", *arguments, "--seeds", "7", "--ventricular-context", "10"
+    )
+    assert odd.returncode != 0 and "pairs HALF SCALE" in odd.stderr
     # Every fifth beat lies in fibrillation: each gate, learnt from the rhythm labels, calls
     # those PAC beats NOR, as it should (an early beat in fibrillation is not premature).
     for gate in gates:
@@ -407,6 +438,35 @@ def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(tmp_path:
     table.iloc[:1].assign(sample=-1).to_csv(tmp_path / "demo_seed8.tsv", sep="\t", index=False)
     failed = run_benchmark("benchmarks/prematurity_cv.py", *arguments, "--seeds", "8")
     assert failed.returncode != 0 and "not DS1 beats" in failed.stderr
+
+
+def test_prematurity_cv_ventricular_context_reads_neighbours_in_their_record_in_time_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "benchmarks"))
+    import prematurity_cv  # noqa: PLC0415 (a script, importable only from its folder)
+
+    # Record a's beats in time order are rows 2, 0, 3, 1 (V probabilities 0.8, 0, 0.4, 0.2);
+    # record b's two beats, rows 4 and 5; record c has one beat.
+    values = np.array([0.0, 0.2, 0.8, 0.4, 1.0, 0.6, 0.9])
+    records = np.array(["a", "a", "a", "a", "b", "b", "c"])
+    samples = np.array([200, 900, 100, 500, 50, 10, 7])
+    means = prematurity_cv.neighbour_mean(values, records, samples, 1)
+    # Itself left out, one beat on each side, in time order; a lone beat gets 0.
+    np.testing.assert_allclose(means, [0.6, 0.4, 0.0, 0.1, 0.6, 1.0, 0.0])
+    np.testing.assert_allclose(
+        prematurity_cv.neighbour_mean(values, records, samples, 5)[:4], [1.4 / 3, 0.4, 0.2, 1 / 3]
+    )
+    # The filter moves that share (x scale, at most all) of the premature class to the normal.
+    decided = np.tile([0.2, 0.6, 0.2], (7, 1))
+    network = np.column_stack([np.zeros(7), np.zeros(7), values])
+    filtered = prematurity_cv.ventricular_filter(
+        decided, network, records, samples, (0, 1, 2), 1, 2.0
+    )
+    share = np.minimum(2 * means, 1.0)
+    np.testing.assert_allclose(filtered[:, 1], 0.6 * (1 - share))
+    np.testing.assert_allclose(filtered[:, 0], 0.2 + 0.6 * share)
+    np.testing.assert_array_equal(filtered[:, 2], decided[:, 2])
 
 
 def test_prematurity_cv_fits_on_the_folds_that_trained_the_scoring_model(
