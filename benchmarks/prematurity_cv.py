@@ -162,14 +162,18 @@ def main() -> None:
     if len(args.ventricular_context) % 2:
         parser.error("--ventricular-context takes pairs HALF SCALE")
     contexts = [
-        (int(half), scale)
+        (half, scale)
         for half, scale in zip(
             args.ventricular_context[::2], args.ventricular_context[1::2], strict=True
         )
     ]
+    if any(half < 1 or half != int(half) or scale <= 0 for half, scale in contexts):
+        parser.error("--ventricular-context: HALF must be a whole number >= 1, SCALE > 0")
     if args.folds < 3:
         parser.error("--folds must be at least 3, as in ablate_inter.py")
     data, ds1, names, position = ds1_rows(args.results, args.task, args.folds)
+    if contexts and args.ventricular not in names:
+        parser.error(f"--ventricular {args.ventricular}: not one of the classes {names}")
     records = data["records"].astype(str)
     # Prefixed: one RR feature is called "record", like the predictions' record column.
     columns = [f"rr_{name}" for name in RR_FEATURES]
@@ -215,10 +219,10 @@ def main() -> None:
                     beats["record"].to_numpy(),
                     beats["sample"].to_numpy(),
                     (normal, premature, names.index(args.ventricular)),
-                    half,
+                    int(half),
                     scale,
                 )
-                decisions.append((f"{label}+ventricular({half}, {scale:g})", filtered))
+                decisions.append((f"{label}+ventricular({half:g}, {scale:g})", filtered))
         for label, chosen in decisions:
             predicted = chosen.argmax(axis=1)
             per_fold.setdefault(label, []).extend(

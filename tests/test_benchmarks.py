@@ -418,6 +418,26 @@ def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(tmp_path:
         "benchmarks/prematurity_cv.py", *arguments, "--seeds", "7", "--ventricular-context", "10"
     )
     assert odd.returncode != 0 and "pairs HALF SCALE" in odd.stderr
+    for bad in (["0", "2"], ["2.5", "2"], ["10", "0"]):
+        refused = run_benchmark(
+            "benchmarks/prematurity_cv.py",
+            *arguments,
+            "--seeds",
+            "7",
+            "--ventricular-context",
+            *bad,
+        )
+        assert refused.returncode != 0 and "HALF must be a whole number" in refused.stderr
+    unknown = run_benchmark(
+        "benchmarks/prematurity_cv.py",
+        *arguments,
+        "--seeds",
+        "7",
+        "--ventricular-context",
+        "10",
+        "2",
+    )
+    assert unknown.returncode != 0 and "--ventricular V: not one of the classes" in unknown.stderr
     # Every fifth beat lies in fibrillation: each gate, learnt from the rhythm labels, calls
     # those PAC beats NOR, as it should (an early beat in fibrillation is not premature).
     for gate in gates:

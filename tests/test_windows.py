@@ -56,5 +56,11 @@ def test_empty_windows_and_bad_centres_are_refused() -> None:
         windowed_median(np.ones(1), np.array([0]), 3, leave_out_centre=True)
     with pytest.raises(InputError, match="leave a window empty"):
         windowed_median(np.ones(0), np.array([], dtype=int), 3)
+    with pytest.raises(InputError, match="half-width of 0 leave a window empty"):
+        windowed_median(np.ones(4), np.array([1]), 0, leave_out_centre=True)
+    with pytest.raises(InputError, match="half-width of -1"):
+        windowed_median(np.ones(4), np.array([1]), -1)
+    # Without the centre left out, a half-width of 0 is the values themselves.
+    np.testing.assert_array_equal(windowed_median(np.arange(4.0), np.array([3, 1]), 0), [3.0, 1.0])
     with pytest.raises(InputError, match="must index the 3 values"):
         windowed_median(np.ones(3), np.array([3]), 1)

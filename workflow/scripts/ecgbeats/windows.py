@@ -26,7 +26,7 @@ def windowed_median(
     values = np.asarray(values, dtype=np.float64)
     centres = np.asarray(centres, dtype=np.int64)
     size = values.shape[0]
-    if half < 0 or size < 1 + int(leave_out_centre):
+    if half < 0 or size == 0 or (leave_out_centre and (half == 0 or size < 2)):
         raise InputError(
             f"windowed median: {size} values and a half-width of {half} leave a window empty"
         )
