@@ -103,6 +103,10 @@ class Setting:
     # (with beat_reference record_median): the patient's reference and the shape the reference
     # hides where one kind of beat is most of a record.
     with_beat: bool = False
+    # N and S trained as one class, beats conducted normally: the network learns only what the
+    # beat's shape can tell, and the premature-beat decision (prematurity_cv.py) shares that
+    # class's probability between N and S by timing. Written as N's probability, S's as 0.
+    conducted: bool = False
     note: str = field(default="", compare=False)
 
     @property
@@ -205,7 +209,33 @@ SETTINGS: dict[str, Setting] = {
         with_beat=True,
         note="the beat minus its record's median beat, and the beat itself, as two channels",
     ),
+    "rr_raw_record_median_focal_conducted": Setting(
+        RAW,
+        "class_weight",
+        256,
+        "record_median",
+        "focal",
+        conducted=True,
+        note="N and S trained as one class (conducted), for the premature-beat decision",
+    ),
 }
+
+
+def conducted_labels(labels: np.ndarray, names: list[str]) -> tuple[np.ndarray, list[str]]:
+    """`labels` (indices into `names`) with S merged into N and the classes after S moved down
+    one, and the remaining class names (S left out)."""
+    normal, premature = names.index("N"), names.index("S")
+    merged = np.where(labels == premature, normal, labels)
+    return np.where(merged > premature, merged - 1, merged), [n for n in names if n != "S"]
+
+
+def with_premature_column(probabilities: np.ndarray, names: list[str]) -> np.ndarray:
+    """Probabilities of the classes without S (conducted_labels) as columns of all `names`:
+    the conducted class's under N, 0 under S."""
+    premature = names.index("S")
+    zeros = np.zeros((probabilities.shape[0], 1), dtype=probabilities.dtype)
+    return np.hstack([probabilities[:, :premature], zeros, probabilities[:, premature:]])
+
 
 #: The second lead: the first of these that the record has besides its first lead (MIT-BIH: V1
 #: in most records, V5 in 114, V4 in 124, V2 in 103 and 117, V5 in 100 and 123).
@@ -333,6 +363,11 @@ def train_and_predict(
     Returns (predicted labels by variant: "" plain, "+offsets" with the offsets; the class
     probabilities of rows["score"]; best epoch, training beats after balancing, seconds)."""
     labels = data["labels"]
+    scored_names = names
+    if setting.conducted:
+        if offsets:
+            raise InputError("a setting trained on conducted beats takes no --offsets")
+        labels, names = conducted_labels(labels, names)
     network = network_config(setting, data, names, config)
     balanced = balance(
         dataset_inputs(network, data, rows["train"]),
@@ -377,6 +412,8 @@ def train_and_predict(
         if setting.record_batches
         else predict_proba(result.model, scored)
     )
+    if setting.conducted:
+        predicted = with_premature_column(predicted, scored_names)
     decided = {"": predicted.argmax(axis=1)}
     if offsets:
         # Per-class decision offsets fitted on the selection rows, applied to the scored ones:
@@ -388,7 +425,10 @@ def train_and_predict(
         print(f"offsets {np.round(fitted, 2).tolist()}", flush=True)
         decided["+offsets"] = (np.log(predicted + 1e-12) + fitted).argmax(axis=1)
     if record_bn and not setting.record_batches:
-        decided["+record_bn"] = by_record(result.model, scored, records[rows["score"]]).argmax(1)
+        by_own = by_record(result.model, scored, records[rows["score"]])
+        if setting.conducted:
+            by_own = with_premature_column(by_own, scored_names)
+        decided["+record_bn"] = by_own.argmax(1)
     return decided, predicted, result.best_epoch, int(balanced.labels.size), seconds
 
 
@@ -558,6 +598,7 @@ def main() -> None:
                 "loss": setting.loss,
                 "leads": setting.leads,
                 "with_beat": setting.with_beat,
+                "conducted": setting.conducted,
                 "dropout": setting.hidden_dropout(config),
                 "augmentation": str(setting.augmentation or "none"),
                 "record_batches": setting.record_batches,

@@ -225,15 +225,18 @@ def main() -> None:
                 decisions.append((f"{label}+ventricular({half:g}, {scale:g})", filtered))
         for label, chosen in decisions:
             predicted = chosen.argmax(axis=1)
-            per_fold.setdefault(label, []).extend(
+            folds = [
                 macro_f1_present(y_true[fold_of == f], predicted[fold_of == f])
                 for f in range(args.folds)
-            )
+            ]
+            per_fold.setdefault(label, []).extend(folds)
             row = {
                 "setting": args.setting,
                 "seed": seed,
                 "decision": label,
                 **scores(y_true, predicted, names),
+                # For paired comparisons with other settings' decisions (the folds are the same).
+                "fold_macro_f1": ",".join(f"{value:.4f}" for value in folds),
             }
             report_row(args.out, row, f"seed {seed:<4d} {label:13s}", names)
     print_paired(per_fold)

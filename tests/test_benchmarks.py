@@ -326,6 +326,24 @@ def test_ablation_with_beat_gives_the_departure_from_the_median_and_the_beat_its
     assert inputs.shape == (3, 16 + len(setting.rr_features))
 
 
+def test_ablation_conducted_trains_n_and_s_as_one_class_and_writes_it_under_n(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "benchmarks"))
+    import ablate_inter  # noqa: PLC0415 (a script, importable only from its folder)
+
+    names = ["N", "S", "V", "F"]
+    merged, kept = ablate_inter.conducted_labels(np.array([0, 1, 2, 3, 1, 0]), names)
+    assert kept == ["N", "V", "F"]
+    np.testing.assert_array_equal(merged, [0, 0, 1, 2, 0, 0])  # S is N; V and F move down
+    three = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], dtype=np.float32)
+    four = ablate_inter.with_premature_column(three, names)
+    expected = np.array([[0.7, 0.0, 0.2, 0.1], [0.1, 0.0, 0.1, 0.8]], dtype=np.float32)
+    np.testing.assert_array_equal(four, expected)
+    assert four.dtype == np.float32
+    assert ablate_inter.SETTINGS["rr_raw_record_median_focal_conducted"].conducted
+
+
 def test_seed_ensemble_averages_the_probabilities_of_the_same_beats(tmp_path: Path) -> None:
     beats = pd.DataFrame({"record": ["101", "101", "106"], "sample": [10, 20, 30]})
     beats["true"] = ["N", "S", "V"]
@@ -453,6 +471,8 @@ def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(tmp_path:
     assert scores.loc["CNN alone", "PAC_f1"] == 0.0
     assert scores.loc["+prematurity", "PAC_f1"] == pytest.approx(1.0)
     assert scores.loc["+prematurity", "macro_f1"] == pytest.approx(1.0)
+    # Each fold's macro-F1, for paired comparisons across settings: all right in every fold.
+    assert scores.loc["+prematurity", "fold_macro_f1"] == "1.0000,1.0000,1.0000"
     assert scores.loc["+prematurity", "PVC_f1"] == scores.loc["CNN alone", "PVC_f1"]
     # A beat that is not a DS1 beat is refused.
     table.iloc[:1].assign(sample=-1).to_csv(tmp_path / "demo_seed8.tsv", sep="\t", index=False)
