@@ -93,20 +93,11 @@ def neighbour_mean(
 
 
 def ventricular_filter(
-    decided: np.ndarray,
-    network: np.ndarray,
-    records: np.ndarray,
-    samples: np.ndarray,
-    classes: tuple[int, int, int],
-    half: int,
-    scale: float,
+    decided: np.ndarray, context: np.ndarray, normal: int, premature: int, scale: float
 ) -> np.ndarray:
     """`decided` (n, k) with each beat's premature probability moved to the normal class in the
-    share min(1, `scale` x the mean `network` probability of the ventricular class over its
-    `half` neighbours on each side); `classes` are the normal, premature and ventricular
-    indices."""
-    normal, premature, ventricular = classes
-    context = neighbour_mean(network[:, ventricular], records, samples, half)
+    share min(1, `scale` x `context`) (n,): the mean probability of the ventricular class that
+    the CNN gives the beat's neighbours (neighbour_mean)."""
     return gate_premature(decided, np.clip(scale * context, 0.0, 1.0), normal, premature)
 
 
@@ -207,6 +198,16 @@ def main() -> None:
             ("+prematurity", fold_decisions(*arguments, None)),
         ]
         in_fibrillation = beats["in_fibrillation"].to_numpy(dtype=bool)
+        # Each HALF's neighbour means once per seed, for every gate and SCALE.
+        ventricular_context = {
+            half: neighbour_mean(
+                probabilities[:, names.index(args.ventricular)],
+                beats["record"].to_numpy(),
+                beats["sample"].to_numpy(),
+                int(half),
+            )
+            for half, _ in contexts
+        }
         for inputs in args.gate_inputs if args.fibrillation else []:
             gate = tuple(inputs.split(","))
             label = f"+prematurity+fibrillation({', '.join(gate)})"
@@ -214,13 +215,7 @@ def main() -> None:
             decisions.append((label, gated))
             for half, scale in contexts:
                 filtered = ventricular_filter(
-                    gated,
-                    probabilities,
-                    beats["record"].to_numpy(),
-                    beats["sample"].to_numpy(),
-                    (normal, premature, names.index(args.ventricular)),
-                    int(half),
-                    scale,
+                    gated, ventricular_context[half], normal, premature, scale
                 )
                 decisions.append((f"{label}+ventricular({half:g}, {scale:g})", filtered))
         for label, chosen in decisions:

@@ -494,10 +494,7 @@ def test_prematurity_cv_ventricular_context_reads_neighbours_in_their_record_in_
     )
     # The filter moves that share (x scale, at most all) of the premature class to the normal.
     decided = np.tile([0.2, 0.6, 0.2], (7, 1))
-    network = np.column_stack([np.zeros(7), np.zeros(7), values])
-    filtered = prematurity_cv.ventricular_filter(
-        decided, network, records, samples, (0, 1, 2), 1, 2.0
-    )
+    filtered = prematurity_cv.ventricular_filter(decided, means, 0, 1, 2.0)
     share = np.minimum(2 * means, 1.0)
     np.testing.assert_allclose(filtered[:, 1], 0.6 * (1 - share))
     np.testing.assert_allclose(filtered[:, 0], 0.2 + 0.6 * share)
