@@ -107,6 +107,9 @@ class Setting:
     # beat's shape can tell, and the premature-beat decision (prematurity_cv.py) shares that
     # class's probability between N and S by timing. Written as N's probability, S's as 0.
     conducted: bool = False
+    # The class weights' power (ecgbeats.balancing.BalanceOptions.class_weight_power): 1 the
+    # inverse class frequencies, 0.5 their square root.
+    class_weight_power: float = 1.0
     note: str = field(default="", compare=False)
 
     @property
@@ -217,6 +220,15 @@ SETTINGS: dict[str, Setting] = {
         "focal",
         conducted=True,
         note="N and S trained as one class (conducted), for the premature-beat decision",
+    ),
+    "rr_raw_record_median_focal_sqrt_weights": Setting(
+        RAW,
+        "class_weight",
+        256,
+        "record_median",
+        "focal",
+        class_weight_power=0.5,
+        note="class weights the square root of the inverse class frequencies",
     ),
 }
 
@@ -373,7 +385,13 @@ def train_and_predict(
         dataset_inputs(network, data, rows["train"]),
         labels[rows["train"]],
         names,
-        BalanceOptions(method=setting.balance, sampling_strategy="auto", k_neighbors=5, seed=seed),
+        BalanceOptions(
+            method=setting.balance,
+            sampling_strategy="auto",
+            k_neighbors=5,
+            seed=seed,
+            class_weight_power=setting.class_weight_power,
+        ),
     )
     training = TrainConfig(
         **{
@@ -599,6 +617,7 @@ def main() -> None:
                 "leads": setting.leads,
                 "with_beat": setting.with_beat,
                 "conducted": setting.conducted,
+                "class_weight_power": setting.class_weight_power,
                 "dropout": setting.hidden_dropout(config),
                 "augmentation": str(setting.augmentation or "none"),
                 "record_batches": setting.record_batches,

@@ -97,6 +97,24 @@ def test_random_class_weight_and_none() -> None:
     assert plain.class_weights is None and plain.labels.size == labels.size
 
 
+def test_class_weight_power_tempers_the_inverse_frequencies() -> None:
+    beats, labels = dataset()
+    balanced = labels.size / (3 * np.array([120, 30, 12]))
+    for power, expected in ((0.5, np.sqrt(balanced)), (0.0, np.ones(3)), (1.0, balanced)):
+        weighted = balance(
+            beats, labels, NAMES, BalanceOptions("class_weight", "auto", 5, 0, power)
+        )
+        np.testing.assert_allclose(weighted.class_weights, expected, rtol=1e-6)
+    # The rarest class (12 beats) against the commonest (120): 10x balanced, sqrt(10)x tempered.
+    tempered = balance(beats, labels, NAMES, BalanceOptions("class_weight", "auto", 5, 0, 0.5))
+    assert tempered.class_weights[2] / tempered.class_weights[0] == pytest.approx(np.sqrt(10))
+    for power in (-0.5, 1.5):
+        with pytest.raises(
+            InputError, match="class_weight_power must lie in \\[0, 1\\].*" + str(power)
+        ):
+            BalanceOptions("class_weight", "auto", 5, 0, power)
+
+
 def test_sampling_strategy_mapping_and_errors() -> None:
     beats, labels = dataset()
     result = balance(beats, labels, NAMES, options(sampling_strategy={"V": 50}))

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from test_stages_training import (
     INTER,
     INTRA,
@@ -22,6 +24,7 @@ from test_stages_training import (
 
 from ecgbeats.artifacts import DATASET, SPLIT
 from ecgbeats.model import INFERENCE_BATCH
+from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.stages.splitting import split_dataset
 from synthetic_ecg import write_record
 
@@ -249,7 +252,6 @@ def test_ablation_recuts_the_ds1_records_only_with_a_second_lead_or_a_wider_wind
 ) -> None:
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     import ablate_inter  # noqa: PLC0415 (a script, importable only from its folder)
-    import yaml  # noqa: PLC0415
 
     from ecgbeats.artifacts import RECORD_BEATS  # noqa: PLC0415
     from ecgbeats.denoising import DenoisingOptions  # noqa: PLC0415
@@ -300,10 +302,8 @@ def test_ablation_recuts_the_ds1_records_only_with_a_second_lead_or_a_wider_wind
 def test_ablation_with_beat_gives_the_departure_from_the_median_and_the_beat_itself() -> None:
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     import ablate_inter  # noqa: PLC0415 (a script, importable only from its folder)
-    import yaml  # noqa: PLC0415
 
     from ecgbeats.model import dataset_inputs  # noqa: PLC0415
-    from ecgbeats.rhythm import RR_FEATURES  # noqa: PLC0415
 
     rng = np.random.default_rng(0)
     data = {
@@ -342,6 +342,43 @@ def test_ablation_conducted_trains_n_and_s_as_one_class_and_writes_it_under_n(
     np.testing.assert_array_equal(four, expected)
     assert four.dtype == np.float32
     assert ablate_inter.SETTINGS["rr_raw_record_median_focal_conducted"].conducted
+
+
+def test_ablation_sqrt_weights_is_the_shipped_setting_with_tempered_weights(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "benchmarks"))
+    import ablate_inter  # noqa: PLC0415 (a script, importable only from its folder)
+
+    tempered = ablate_inter.SETTINGS["rr_raw_record_median_focal_sqrt_weights"]
+    shipped = ablate_inter.SETTINGS["rr_raw_record_median_focal"]
+    assert shipped.class_weight_power == 1.0
+    assert replace(tempered, class_weight_power=1.0) == shipped
+
+    # The power reaches the balancing of the training rows.
+    class Captured(Exception):
+        pass
+
+    def capture(beats, labels, names, options):
+        raise Captured(options)
+
+    monkeypatch.setattr(ablate_inter, "balance", capture)
+    data = {
+        "beats": np.zeros((4, 300), dtype=np.float32),
+        "median_beats": np.zeros((1, 300), dtype=np.float32),
+        "record_ids": np.array(["101"]),
+        "rr_features": np.ones((4, len(RR_FEATURES)), dtype=np.float32),
+        "labels": np.array([0, 1, 2, 3]),
+        "records": np.array(["101"] * 4),
+    }
+    config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
+    rows = {part: np.arange(4) for part in ("train", "validation", "score")}
+    with pytest.raises(Captured) as caught:
+        ablate_inter.train_and_predict(
+            tempered, data, ["N", "S", "V", "F"], rows, config, 1, 0, False, False
+        )
+    options = caught.value.args[0]
+    assert (options.method, options.class_weight_power) == ("class_weight", 0.5)
 
 
 def test_seed_ensemble_averages_the_probabilities_of_the_same_beats(tmp_path: Path) -> None:
@@ -623,7 +660,7 @@ def test_reference_windows_match_the_local_rr_feature() -> None:
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     import timing_reference_cv  # noqa: PLC0415 (a script, importable only from its folder)
 
-    from ecgbeats.rhythm import RR_FEATURES, rr_features  # noqa: PLC0415
+    from ecgbeats.rhythm import rr_features  # noqa: PLC0415
 
     samples = np.cumsum(np.random.default_rng(0).uniform(200, 400, 60)).astype(np.int64)
     local = rr_features(samples, 360.0)[:, RR_FEATURES.index("local")]
@@ -638,8 +675,6 @@ def test_reference_windows_match_the_local_rr_feature() -> None:
 def test_ablation_settings_keep_their_rr_features_when_new_ones_are_added() -> None:
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     import ablate_inter  # noqa: PLC0415 (a script, importable only from its folder)
-
-    from ecgbeats.rhythm import RR_FEATURES  # noqa: PLC0415
 
     # The rows of the README were measured with these inputs; a feature added to RR_FEATURES
     # (irregularity, p_wave_regularity) must not slip into them.

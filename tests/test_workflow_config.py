@@ -46,6 +46,18 @@ def test_lint_is_clean(workflow: WorkflowCopy):
         ({"beats": {"before": 0, "after": 150, "normalisation": "zscore"}}, "before"),
         ({"denoise": {"threshold": "median"}}, "['denoise']['properties']['threshold']"),
         ({"beats": {"before": 150, "after": 150, "normalisation": "l2"}}, "normalisation"),
+        (
+            {
+                "balance": {
+                    "method": "class_weight",
+                    "sampling_strategy": "auto",
+                    "k_neighbors": 5,
+                    "seed": 42,
+                    "class_weight_power": 2,
+                }
+            },
+            "class_weight_power",
+        ),
     ],
 )
 def test_invalid_config_is_named(workflow: WorkflowCopy, overrides: dict, message: str):

@@ -28,18 +28,26 @@ STRATEGIES = ("auto", "not majority", "minority", "all")
 class BalanceOptions:
     """How the training part is balanced: `method` (one of METHODS), imbalanced-learn's
     `sampling_strategy` (a keyword of STRATEGIES or class name -> target beat count), SMOTE's
-    `k_neighbors` and the `seed` of the random draws."""
+    `k_neighbors`, the `seed` of the random draws, and for method class_weight the power
+    `class_weight_power` of the inverse class frequencies (1: "balanced"; 0.5 tempers them, so a
+    class of a hundred beats weighs ten times a class of ten thousand, not a hundred times)."""
 
     method: str
     sampling_strategy: str | Mapping[str, int]
     k_neighbors: int
     seed: int
+    class_weight_power: float = 1.0
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise InputError(f"unknown balancing method {self.method!r} ({', '.join(METHODS)})")
         if self.k_neighbors < 1:
             raise InputError(f"SMOTE needs k_neighbors >= 1, got {self.k_neighbors}")
+        if not 0.0 <= self.class_weight_power <= 1.0:
+            raise InputError(
+                f"class_weight_power must lie in [0, 1] (0: equal weights, 1: balanced), got "
+                f"{self.class_weight_power}"
+            )
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,8 @@ def balance(
     if method == "class_weight":
         present = np.flatnonzero(counts > 0)
         weights = np.ones(len(class_names), dtype=np.float32)  # absent classes: never a target
-        weights[present] = compute_class_weight("balanced", classes=present, y=labels)
+        balanced = compute_class_weight("balanced", classes=present, y=labels)
+        weights[present] = balanced**options.class_weight_power
         return Balanced(beats, labels, original, class_weights=weights)
 
     strategy = _strategy(options.sampling_strategy, class_names, counts)
