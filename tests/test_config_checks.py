@@ -67,6 +67,11 @@ def test_shipped_configs_have_no_problem(config: dict):
         ("denoise.wavelet", "db55", "config key 'denoise.wavelet': 'db55'"),
         ("denoise.remove_details", [1, 12], "config key 'denoise.remove_details'"),
         ("balance.sampling_strategy", {"XYZ": 10}, "config key 'balance.sampling_strategy'"),
+        (
+            "balance.class_weight_power",
+            0.5,
+            "'balance.class_weight_power' (0.5): only for method class_weight, not smote",
+        ),
         ("classify.task", "eleven", "config key 'classify.task': eleven"),
         ("classify.records", ["a/x", "b/x"], "config key 'classify.records'"),
         ("classify.annotation_symbols", {"aami": {"Z": "Q"}}, "annotation_symbols.aami': Z"),
@@ -177,3 +182,13 @@ def test_external_records_are_those_with_header_and_annotations(tmp_path: Path):
     assert external_records(database, REPO_ROOT) == ["a", "c"]
     assert external_records({**database, "records": ["b"]}, REPO_ROOT) == ["b"]
     assert external_records({**database, "data_dir": str(tmp_path / "none")}, REPO_ROOT) == []
+
+
+def test_schema_gives_class_weight_power_no_default() -> None:
+    """A default would enter every run's params and retrain every trained model."""
+    schema = yaml.safe_load((REPO_ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    entry = schema["properties"]["balance"]["properties"]["class_weight_power"]
+    assert (
+        "default" not in entry
+        and "class_weight_power" not in schema["properties"]["balance"]["required"]
+    )

@@ -56,7 +56,7 @@ def test_lint_is_clean(workflow: WorkflowCopy):
                     "class_weight_power": 2,
                 }
             },
-            "class_weight_power",
+            "['balance']['properties']['class_weight_power']",
         ),
     ],
 )

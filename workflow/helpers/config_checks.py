@@ -148,7 +148,15 @@ def _denoise_problems(denoise: Mapping) -> Iterable[str]:
 
 
 def _balance_problems(config: Mapping) -> Iterable[str]:
-    strategy = config["balance"]["sampling_strategy"]
+    balance = config["balance"]
+    power = balance.get("class_weight_power", 1)
+    if power != 1 and balance["method"] != "class_weight":
+        # A power that weighs nothing would still change the params and retrain every model.
+        yield (
+            f"config key 'balance.class_weight_power' ({power}): only for method class_weight, "
+            f"not {balance['method']}"
+        )
+    strategy = balance["sampling_strategy"]
     if not isinstance(strategy, Mapping):
         return
     classes = {c for task in config["tasks"] for c in config["class_maps"][task].values()}

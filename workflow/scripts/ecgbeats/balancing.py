@@ -48,6 +48,11 @@ class BalanceOptions:
                 f"class_weight_power must lie in [0, 1] (0: equal weights, 1: balanced), got "
                 f"{self.class_weight_power}"
             )
+        if self.class_weight_power != 1.0 and self.method != "class_weight":
+            raise InputError(
+                f"class_weight_power {self.class_weight_power} is only for method class_weight, "
+                f"not {self.method}"
+            )
 
 
 @dataclass(frozen=True)
