@@ -138,8 +138,8 @@ def balance(
     if method == "class_weight":
         present = np.flatnonzero(counts > 0)
         weights = np.ones(len(class_names), dtype=np.float32)  # absent classes: never a target
-        balanced = compute_class_weight("balanced", classes=present, y=labels)
-        weights[present] = balanced**options.class_weight_power
+        inverse = compute_class_weight("balanced", classes=present, y=labels)
+        weights[present] = inverse**options.class_weight_power
         return Balanced(beats, labels, original, class_weights=weights)
 
     strategy = _strategy(options.sampling_strategy, class_names, counts)
