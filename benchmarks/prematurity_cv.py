@@ -24,7 +24,7 @@ beats on each side of it in its record, itself left out).
     python benchmarks/prematurity_cv.py --results results --predictions DIR
         --setting rr_raw_record_median_focal --seeds 42 1 2 --folds 5 [--out TSV]
         [--gate-inputs irregularity irregularity,p_wave_regularity]
-        [--ventricular-context 10 1 10 2 10 3]
+        [--ventricular-context 10 1 10 2 10 3] [--template-neighbours 5 10 20]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from ablate_inter import ds1_folds, report_row, scores
 from ensemble_seeds import load_seed
+from sklearn.neighbors import NearestNeighbors
 
 from ecgbeats.artifacts import SPLIT, load_rows_of
 from ecgbeats.prematurity import decide, fit_prematurity, gate_premature
@@ -101,6 +102,21 @@ def ventricular_filter(
     return gate_premature(decided, np.clip(scale * context, 0.0, 1.0), normal, premature)
 
 
+def template_mean(
+    probabilities: np.ndarray, waveforms: np.ndarray, records: np.ndarray, k: int
+) -> np.ndarray:
+    """`probabilities` (n, classes) with each beat's row replaced by the mean over the `k` beats
+    of its record (`records`, n) nearest to it by Euclidean distance of `waveforms` (n, samples),
+    itself included: all of a record's beats when it has fewer than `k`."""
+    smoothed = np.empty_like(probabilities)
+    for record in np.unique(records):
+        rows = np.flatnonzero(records == record)
+        neighbours = NearestNeighbors(n_neighbors=min(k, rows.size)).fit(waveforms[rows])
+        nearest = neighbours.kneighbors(waveforms[rows], return_distance=False)
+        smoothed[rows] = probabilities[rows][nearest].mean(axis=1)
+    return smoothed
+
+
 def ds1_rows(
     results: Path, task: str, k: int
 ) -> tuple[dict[str, np.ndarray], np.ndarray, list[str], dict[str, int]]:
@@ -149,7 +165,18 @@ def main() -> None:
         help="pairs: after each gated decision, the ventricular-context filter with HALF "
         "neighbours on each side and SCALE (not in the workflow)",
     )
+    parser.add_argument(
+        "--template-neighbours",
+        nargs="*",
+        type=int,
+        default=[],
+        metavar="K",
+        help="per K, a gated decision on probabilities averaged over each beat's K nearest beats "
+        "of its record by waveform (not in the workflow)",
+    )
     args = parser.parse_args()
+    if any(k < 2 for k in args.template_neighbours):
+        parser.error("--template-neighbours: each K must be at least 2 (1 is the beat itself)")
     if len(args.ventricular_context) % 2:
         parser.error("--ventricular-context takes pairs HALF SCALE")
     contexts = [
@@ -170,6 +197,7 @@ def main() -> None:
     columns = [f"rr_{name}" for name in RR_FEATURES]
     rhythm = pd.DataFrame(data["rr_features"][ds1], columns=columns)
     rhythm["record"], rhythm["sample"] = records[ds1], data["samples"][ds1]
+    rhythm["dataset_row"] = ds1
     normal, premature = names.index(args.normal), names.index(args.premature)
     rhythm["in_fibrillation"] = np.isin(data["rhythms"][ds1], args.fibrillation)
     found: list[str] | None = None
@@ -218,6 +246,14 @@ def main() -> None:
                     gated, ventricular_context[half], normal, premature, scale
                 )
                 decisions.append((f"{label}+ventricular({half:g}, {scale:g})", filtered))
+        if args.template_neighbours and args.fibrillation:
+            gate = tuple(args.gate_inputs[0].split(","))
+            waveforms = data["beats"][beats["dataset_row"].to_numpy()]
+            for k in args.template_neighbours:
+                smoothed = template_mean(probabilities, waveforms, beats["record"].to_numpy(), k)
+                gated = fold_decisions(smoothed, *arguments[1:], in_fibrillation, gate)
+                label = f"+templates({k})+prematurity+fibrillation({', '.join(gate)})"
+                decisions.append((label, gated))
         for label, chosen in decisions:
             predicted = chosen.argmax(axis=1)
             folds = [

@@ -471,6 +471,18 @@ def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(
     # The mock CNN gives every beat but the PACs a PVC probability of 0.45, so the PACs' neighbours
     # look ventricular: the filter takes PAC calls back.
     assert rows.loc[f"{gates[0]}+ventricular(10, 2)", "PAC_se"] < rows.loc[gates[0], "PAC_se"]
+    out.unlink()
+    smoothed = run_benchmark(
+        "benchmarks/prematurity_cv.py",
+        *arguments,
+        *("--seeds", "7", "--gate-inputs", "irregularity", "--template-neighbours", "3"),
+    )
+    assert smoothed.returncode == 0, smoothed.stderr
+    rows = pd.read_csv(out, sep="\t").set_index("decision")
+    templated = f"+templates(3)+{gates[0][1:]}"
+    assert rows.index.tolist() == ["CNN alone", "+prematurity", gates[0], templated]
+    # Paired against the unsmoothed gate, and printed like every other decision.
+    assert f"  {templated}: " in smoothed.stdout
     # Bad filter arguments are refused by name (in process: a subprocess each would take seconds).
     sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
     import prematurity_cv  # noqa: PLC0415 (a script, importable only from its folder)
@@ -488,6 +500,11 @@ def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(
         with pytest.raises(SystemExit):
             prematurity_cv.main()
         assert message in capsys.readouterr().err
+    argv = ["prematurity_cv.py", *arguments, "--seeds", "7", "--template-neighbours", "1"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit):
+        prematurity_cv.main()
+    assert "each K must be at least 2" in capsys.readouterr().err
     # Every fifth beat lies in fibrillation: each gate, learnt from the rhythm labels, calls
     # those PAC beats NOR, as it should (an early beat in fibrillation is not premature).
     for gate in gates:
@@ -536,6 +553,29 @@ def test_prematurity_cv_ventricular_context_reads_neighbours_in_their_record_in_
     np.testing.assert_allclose(filtered[:, 1], 0.6 * (1 - share))
     np.testing.assert_allclose(filtered[:, 0], 0.2 + 0.6 * share)
     np.testing.assert_array_equal(filtered[:, 2], decided[:, 2])
+
+
+def test_prematurity_cv_templates_average_the_nearest_beats_of_the_same_record(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(REPO_ROOT / "benchmarks"))
+    import prematurity_cv  # noqa: PLC0415 (a script, importable only from its folder)
+
+    # Record a holds two shapes (near 0 and near 5), record b one shape that lies beside a's first.
+    waveforms = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.2, 5.0], [0.0, 0.05], [0.05, 0.0]])
+    records = np.array(["a", "a", "a", "a", "b", "b"])
+    probabilities = np.array(
+        [[1.0, 0.0], [0.5, 0.5], [0.0, 1.0], [0.2, 0.8], [0.9, 0.1], [0.7, 0.3]]
+    )
+    smoothed = prematurity_cv.template_mean(probabilities, waveforms, records, 2)
+    # Each beat with its nearest beat of the same shape in its own record, never another record's.
+    np.testing.assert_allclose(
+        smoothed, [[0.75, 0.25], [0.75, 0.25], [0.1, 0.9], [0.1, 0.9], [0.8, 0.2], [0.8, 0.2]]
+    )
+    # K beyond a record's size averages the whole record; the rows still sum to 1.
+    everything = prematurity_cv.template_mean(probabilities, waveforms, records, 10)
+    np.testing.assert_allclose(everything[:4], np.tile([0.425, 0.575], (4, 1)))
+    np.testing.assert_allclose(everything[4:], np.tile([0.8, 0.2], (2, 1)))
 
 
 def test_prematurity_cv_fits_on_the_folds_that_trained_the_scoring_model(

@@ -23,7 +23,9 @@ def test_caption_renders_from_config_and_wildcards(caption: Path):
     text = caption.read_text()
     assert "snakemake.params" not in text, f"{caption.name} reads params; use snakemake.config"
     config = yaml.safe_load((REPO_ROOT / "config.yaml").read_text())
-    wildcards = SimpleNamespace(task="six", split="intra", record="100", name="rec", table="t")
+    wildcards = SimpleNamespace(
+        task="six", split="intra", record="100", name="rec", table="t", database="db"
+    )
     template = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(text)
     rendered = template.render(
         snakemake=SimpleNamespace(config=config, wildcards=wildcards), c=config
@@ -51,6 +53,14 @@ def test_workflow_description_follows_the_inter_patient_config():
     assert "regression, on how alike the P waves of the beats around it are and" in p_waves_only
     assert "irregularity" not in p_waves_only.split("A second logistic")[1].split("**")[0]
     assert "focal (gamma 2.0) loss" in rendered
+    assert "training part also holds" not in rendered
+    config["external"]["databases"] = [
+        {"name": "svdb", "train": True},
+        {"name": "incart", "train": False},
+    ]
+    trained = " ".join(template.render(snakemake=SimpleNamespace(config=config)).split())
+    assert "The training part also holds every annotated beat of database ``svdb``" in trained
+    assert "incart" not in trained
     paper = template.render(
         snakemake=SimpleNamespace(config=yaml.safe_load((REPO_ROOT / "config.yaml").read_text()))
     )

@@ -192,3 +192,35 @@ def test_schema_gives_class_weight_power_no_default() -> None:
         "default" not in entry
         and "class_weight_power" not in schema["properties"]["balance"]["required"]
     )
+
+
+def test_a_training_database_needs_inter_models_that_do_not_score_it(config: dict, tmp_path: Path):
+    (tmp_path / "r1.hea").write_text("r1 1 360 10\n")
+    (tmp_path / "r1.atr").write_bytes(b"")
+    training = {**EXTERNAL, "data_dir": str(tmp_path), "train": True}
+    inter = with_change(config, "split.scheme", "inter")
+    intra_only = [{"split": "intra", "task": "six"}]
+    fine = with_change(
+        with_change(inter, "external.databases", [training]), "external.models", intra_only
+    )
+    assert config_problems(fine, REPO_ROOT) == []
+    problems = {
+        "split.scheme": "'external.databases[0].train' (database ext): only the inter-patient "
+        "models train on other databases, and 'split.scheme' is intra",
+        "external.models": "config keys 'external.databases[0].train' and 'external.models[0]': "
+        "database ext trains the inter-patient models, so scoring it with inter/aami would "
+        "score the beats it trained on",
+        "external.databases": "config key 'external.databases[0].train' (database ext): no "
+        "record with a header and an annotation file (.atr) in workflow",
+    }
+    changes = {
+        "split.scheme": "intra",
+        "external.models": [{"split": "inter", "task": "aami"}, *intra_only],
+        "external.databases": [{**EXTERNAL, "train": True}],
+    }
+    for path, message in problems.items():
+        found = config_problems(with_change(fine, path, changes[path]), REPO_ROOT)
+        assert any(message in p for p in found), (path, found)
+    # Without train, the same database is only scored: none of these problems.
+    scored = with_change(inter, "external.databases", [{**training, "train": False}])
+    assert config_problems(scored, REPO_ROOT) == []

@@ -10,6 +10,7 @@ import pytest
 import wfdb
 import yaml
 
+from ecgbeats.artifacts import DATASET, RECORD_BEATS
 from ecgbeats.beats import BeatOptions
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
@@ -17,6 +18,12 @@ from ecgbeats.external import ScoredRecord, database_beats, external_tables
 from ecgbeats.inference import record_beats
 from ecgbeats.records import read_annotations_of, read_recording
 from ecgbeats.resampling import TARGET_FS
+from ecgbeats.stages.external import (
+    ExternalRecordOptions,
+    build_external_dataset,
+    preprocess_external_record,
+)
+from ecgbeats.stages.preprocess import preprocess_record
 from ecgbeats.standins import write_standin
 from synthetic_ecg import write_record
 
@@ -107,3 +114,60 @@ def test_a_mitbih_standin_gives_the_beats_of_its_record(mitdb_dir: Path, tmp_pat
     same = (found == samples)[theirs.kept]
     assert same.any() and np.percentile(correlation[same], 1) > 0.999
     assert np.percentile(correlation, 1) > 0.9  # one sample apart: the QRS moves by 2.8 ms
+
+
+def test_a_standin_preprocessed_for_training_gives_the_beats_of_its_record(tmp_path: Path):
+    """A database's record preprocessed for training: MIT-BIH symbols, the rhythm notes and the
+    beats that preprocess_record makes of the record it stands in for."""
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
+    denoising, window = DenoisingOptions(**config["denoise"]), BeatOptions(**config["beats"])
+    write_record(tmp_path, "300", SYMBOLS)  # with an atrial fibrillation episode
+    preprocess_record(tmp_path / "300.hea", tmp_path / "mitbih.npz", ["MLII"], denoising, window)
+    path = write_standin(
+        tmp_path / "300", tmp_path / "other", "s300", 250.0, {"MLII": "ECG1"}, {"A": "S"}
+    )
+    options = ExternalRecordOptions(
+        database="standin",
+        leads=["ECG2", "ECG1"],
+        annotation_extension="atr",
+        symbol_map={"S": "A"},
+    )
+    kept = preprocess_external_record(
+        path.with_suffix(".hea"),
+        tmp_path / "standin.npz",
+        options=options,
+        denoising=denoising,
+        window=window,
+    )
+    theirs, mine = (
+        RECORD_BEATS.load(tmp_path / "mitbih.npz"),
+        RECORD_BEATS.load(tmp_path / "standin.npz"),
+    )
+    assert kept == mine["beats"].shape[0] == theirs["beats"].shape[0]
+    assert (str(mine["record"]), str(mine["lead"])) == ("s300", "ECG1")
+    assert (float(mine["fs"]), float(mine["source_fs"])) == (TARGET_FS, 250.0)
+    np.testing.assert_array_equal(mine["symbols"], theirs["symbols"])  # S mapped back to A
+    assert "(AFIB" in set(mine["rhythms"].tolist())
+    np.testing.assert_array_equal(mine["rhythms"], theirs["rhythms"])
+    assert np.abs(mine["samples"] - theirs["samples"]).max() <= 1
+    np.testing.assert_allclose(mine["rr_features"], theirs["rr_features"], atol=0.02)
+    correlation = np.sum(mine["beats"] * theirs["beats"], axis=1) / mine["beats"].shape[1]
+    assert np.percentile(correlation, 5) > 0.9
+
+
+def test_an_external_dataset_may_lack_classes_but_not_all_of_them(tmp_path: Path):
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
+    denoising, window = DenoisingOptions(**config["denoise"]), BeatOptions(**config["beats"])
+    write_record(tmp_path, "310", ["N", "N", "V"] * 10)
+    beats = tmp_path / "310.npz"
+    preprocess_record(tmp_path / "310.hea", beats, ["MLII"], denoising, window)
+    class_map = {"N": "N", "A": "S", "V": "V", "F": "F"}
+    summary = build_external_dataset(
+        [beats], tmp_path / "aami.npz", tmp_path / "counts.tsv", "db", "aami", class_map
+    )
+    assert summary["S"] == summary["F"] == 0 < summary["V"] < summary["N"]
+    assert DATASET.load(tmp_path / "aami.npz")["class_names"].tolist() == ["N", "S", "V", "F"]
+    with pytest.raises(InputError, match=r"database db: none of its beats is of a class of task"):
+        build_external_dataset(
+            [beats], tmp_path / "x.npz", tmp_path / "x.tsv", "db", "sv", {"A": "S", "F": "F"}
+        )

@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 import wfdb
 import yaml
-from workflow_runner import WorkflowCopy, tiny_config
+from workflow_runner import WorkflowCopy, inter_split, tiny_config
 
-from ecgbeats.artifacts import DATASET, EXTERNAL_PREDICTIONS, PREDICTIONS
+from ecgbeats.artifacts import DATASET, EXTERNAL_PREDICTIONS, PREDICTIONS, RECORD_BEATS
 from ecgbeats.beats import BeatOptions
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.stages.noise import NoiseOptions, noise_stress
@@ -248,3 +248,51 @@ def test_recorded_noise_is_read_from_noise_records(external_run: WorkflowCopy, t
     loud = table[(table["source"] == "ma") & (table["snr_db"] == 100)]["f1"].to_numpy()
     np.testing.assert_allclose(loud, clean, atol=HIGH_SNR_TOLERANCE)
     assert (tmp_path / "noise_curve.html").is_file()
+
+
+def test_a_training_database_joins_the_inter_models_training_part(
+    external_run: WorkflowCopy, tiny_db: Path, tmp_path: Path
+):
+    """Another database with `train: true`: its records are preprocessed as MIT-BIH's and every
+    one of their beats joins the inter-patient model's training part; the intra model and the
+    MIT-BIH stages do not change, and switching it off retrains the inter model."""
+    workflow = WorkflowCopy.clone(external_run, tmp_path / "workflow")
+    others = [r for r in TINY_RECORDS if r not in RECORDS]
+    for record in others:
+        write_standin(
+            tiny_db / record, tmp_path / "extra", f"x{record}", 250.0, {"MLII": "ECG1"}, {}
+        )
+    extra = database("extra", tmp_path / "extra", symbol_map={}, train=True)
+    scored = [database(name, workflow.directory.parent / name) for name in STANDINS]
+    split = inter_split(RECORDS[:3], RECORDS[3:])
+    overlay = {"split": split, "external": {"databases": [*scored, extra], "models": MODELS}}
+    workflow.write_config("train_extra.yaml", overlay)
+    configfiles = ["external.yaml", "train_extra.yaml"]
+    seed = CONFIG["train"]["seeds"][0]
+    model = f"results/inter/aami/seeds/{seed}/model.pt"
+    jobs = workflow.planned_jobs(model, *TARGETS[:2], configfiles=configfiles)
+    assert jobs.get("preprocess_external_record") == len(others), jobs
+    assert jobs.get("build_external_dataset") == 1 and jobs.get("train_model") == 1, jobs
+    # The intra model scores the new database too (it never saw it); neither MIT-BIH's stages
+    # nor the intra model or the other databases' scores rerun.
+    assert jobs.get("score_external_record") == len(others), jobs
+    assert not {"preprocess_record", "build_dataset"} & set(jobs), jobs
+    workflow.run(model, configfiles=configfiles)
+    counts = pd.read_csv(
+        workflow.path("results/external/extra/datasets/aami_class_counts.tsv"), sep="\t"
+    )
+    beats = int(counts["beats"].sum())
+    assert beats > 0 and counts["class"].tolist() == ["N", "S", "V", "F"]
+    log = workflow.path(f"logs/training/inter/aami/seeds/{seed}/train_model.log").read_text()
+    assert (
+        f"training beats from results/external/extra/datasets/aami.npz: {beats} of "
+        f"{len(others)} record(s)" in log
+    )
+    per_record = RECORD_BEATS.load(workflow.path(f"results/external/extra/beats/x{others[0]}.npz"))
+    assert str(per_record["lead"]) == "ECG1" and float(per_record["source_fs"]) == 250.0
+    # Switched off, the inter model trains again without them; nothing else reruns.
+    extra["train"] = False
+    overlay["external"]["databases"] = [*scored]
+    workflow.write_config("train_extra.yaml", overlay)
+    jobs = workflow.planned_jobs(model, configfiles=configfiles)
+    assert jobs == {"train_model": 1}, jobs

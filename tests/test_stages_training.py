@@ -11,6 +11,7 @@ import pytest
 import torch
 from test_training import SMALL
 
+import ecgbeats.stages.training
 from ecgbeats.artifacts import DATASET, SPLIT
 from ecgbeats.balancing import BalanceOptions
 from ecgbeats.errors import InputError
@@ -255,3 +256,67 @@ def test_train_model_fits_the_fibrillation_gate_on_the_training_rhythms(
     # PAC beats in fibrillation are called NOR: an early beat there is not premature.
     in_fibrillation = data["rhythms"][test] == "(AFIB"
     assert (decided[in_fibrillation, 2] < decided[in_fibrillation, 0]).all()
+
+
+def test_train_model_learns_from_the_beats_of_other_databases_too(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dataset = write_timed_dataset(tmp_path / "aami.npz")
+    split_path = tmp_path / "split.npz"
+    split_dataset(dataset, split_path, tmp_path / "counts.tsv", INTER)
+    extra = write_dataset(tmp_path / "other" / "aami.npz", n=90, seed=3)
+    seen = {}
+    real_fit = ecgbeats.stages.training.fit
+
+    def spy(beats, labels, validation_beats, validation_labels, *args, **kwargs):
+        seen["train"], seen["validation"] = labels.size, validation_labels.size
+        return real_fit(beats, labels, validation_beats, validation_labels, *args, **kwargs)
+
+    monkeypatch.setattr(ecgbeats.stages.training, "fit", spy)
+    network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
+    decision = {"normal": "NOR", "premature": "PAC", "fibrillation": ["(AFIB"]}
+    no_balancing = BalanceOptions(method="none", sampling_strategy="auto", k_neighbors=5, seed=42)
+    arguments = (network, TWO_EPOCHS, decision)
+    with caplog.at_level(logging.INFO):
+        train_model(
+            dataset,
+            split_path,
+            tmp_path / "m.pt",
+            tmp_path / "h.tsv",
+            no_balancing,
+            *arguments,
+            extra_datasets=[extra],
+        )
+    data, split = DATASET.load(dataset), SPLIT.load(split_path)
+    labels, extra_labels = data["labels"], DATASET.load(extra)["labels"]
+    # Every beat of the other database joins the training part; validation stays MIT-BIH's.
+    assert seen == {"train": split["train"].size + 90, "validation": split["validation"].size}
+    assert f"training beats from {extra}: 90 of 6 record(s); NOR " in caplog.text
+    joined = np.bincount(labels[split["train"]], minlength=3) + np.bincount(
+        extra_labels, minlength=3
+    )
+    counts = ", ".join(f"{n} {c}->{c}" for n, c in zip(NAMES, joined, strict=True))
+    assert f"balancing (none): {counts}" in caplog.text
+    assert load_model(tmp_path / "m.pt")[0].prematurity.fibrillation is not None
+    # Another task's classes, or beats of another window, are refused by the file's name.
+    other = dict(DATASET.load(extra))
+    DATASET.save(tmp_path / "classes.npz", **{**other, "class_names": np.array(["N", "V", "S"])})
+    DATASET.save(tmp_path / "window.npz", **{**other, "beats": other["beats"][:, :200]})
+    for path, message in (
+        (tmp_path / "classes.npz", r"classes.npz: classes \['N', 'V', 'S'\] differ"),
+        (
+            tmp_path / "window.npz",
+            r"window.npz: beats of 200 samples, the MIT-BIH dataset's have 300",
+        ),
+    ):
+        with pytest.raises(InputError, match=message):
+            train_model(
+                dataset,
+                split_path,
+                tmp_path / "x.pt",
+                tmp_path / "x.tsv",
+                no_balancing,
+                *arguments,
+                extra_datasets=[path],
+            )
+        assert not (tmp_path / "x.pt").exists()

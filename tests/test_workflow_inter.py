@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
-from workflow_runner import WorkflowCopy, tiny_config
+from workflow_runner import WorkflowCopy, inter_split, tiny_config
 
 from ecgbeats.artifacts import SHAP_VALUES
 from ecgbeats.model import load_model
@@ -30,16 +30,7 @@ def test_inter_patient_rr_model_end_to_end(tiny_db: Path, tmp_path: Path):
         tiny_db,
         records,
         tasks=["aami"],
-        split={
-            "scheme": "inter",
-            "inter": {
-                "validation_fraction": 0.25,
-                "seed": 1,
-                "train_records": records[:4],
-                "test_records": records[4:],
-                "excluded_records": [],
-            },
-        },
+        split=inter_split(records[:4], records[4:]),
         train={"epochs": 2, "seeds": [5, 2]},
         shap={"background": 10, "profile_beats": 3},
         umap={"max_points": 300},

@@ -148,6 +148,21 @@ def tiny_config(tiny_db: Path, records: Sequence[str], **extra) -> dict:
     }
 
 
+def inter_split(train_records: Sequence[str], test_records: Sequence[str]) -> dict:
+    """The config's `split` section for the inter-patient scheme on the tiny database's records
+    (a quarter of the training records validate)."""
+    return {
+        "scheme": "inter",
+        "inter": {
+            "validation_fraction": 0.25,
+            "seed": 1,
+            "train_records": list(train_records),
+            "test_records": list(test_records),
+            "excluded_records": [],
+        },
+    }
+
+
 def run_script(script: Path, smk: object) -> None:
     """Run a workflow script as Snakemake would (a `snakemake` global), then undo its logging."""
     root = logging.getLogger()

@@ -243,6 +243,35 @@ def _external_problems(config: Mapping, base_dir: Path) -> Iterable[str]:
                 f"config key 'external.models[{i}].task': {model['task']} is not defined "
                 "under 'class_maps'"
             )
+    yield from _training_database_problems(config, base_dir)
+
+
+def _training_database_problems(config: Mapping, base_dir: Path) -> Iterable[str]:
+    """A database with `train: true` feeds every inter-patient model's training part: there must
+    be such a model, it must not also score the database, and the database must have records."""
+    external = config["external"]
+    for i, database in enumerate(external["databases"]):
+        if not database.get("train"):
+            continue
+        key, name = f"external.databases[{i}].train", database["name"]
+        if config["split"]["scheme"] != "inter":
+            yield (
+                f"config key '{key}' (database {name}): only the inter-patient models train on "
+                "other databases, and 'split.scheme' is intra"
+            )
+        for j, model in enumerate(external["models"]):
+            if model["split"] == "inter":
+                yield (
+                    f"config keys '{key}' and 'external.models[{j}]': database {name} trains "
+                    f"the inter-patient models, so scoring it with inter/{model['task']} would "
+                    "score the beats it trained on; score it with intra models only, or set "
+                    "train: false"
+                )
+        if not external_records(database, base_dir):
+            yield (
+                f"config key '{key}' (database {name}): no record with a header and an "
+                f"annotation file (.{database['annotation_extension']}) in {database['data_dir']}"
+            )
 
 
 def _noise_problems(noise: Mapping, base_dir: Path) -> Iterable[str]:

@@ -251,6 +251,33 @@ EXTERNAL_RECORDS = {
 EXTERNAL_MODELS = [(model["split"], model["task"]) for model in EXTERNAL["models"]]
 
 
+# Databases whose records join the training part of every inter-patient model.
+TRAINING_DATABASES = [
+    name for name, database in EXTERNAL_DATABASES.items() if database.get("train")
+]
+
+
+def extra_training_datasets(wildcards):
+    """The training databases' datasets of the task, for an inter-patient model (none else)."""
+    if wildcards.split != "inter":
+        return []
+    return [
+        f"results/external/{name}/datasets/{wildcards.task}.npz"
+        for name in TRAINING_DATABASES
+    ]
+
+
+def external_record_options(wildcards):
+    """The fields of ecgbeats.stages.external.ExternalRecordOptions for a database's record."""
+    database = EXTERNAL_DATABASES[wildcards.database]
+    return {
+        "database": wildcards.database,
+        "leads": database["leads"],
+        "annotation_extension": database["annotation_extension"],
+        "symbol_map": database.get("symbol_map", {}),
+    }
+
+
 def external_base(wildcards):
     database = EXTERNAL_DATABASES[wildcards.database]
     return f"{database['data_dir'].rstrip('/')}/{wildcards.recording}"

@@ -1,5 +1,6 @@
 """External validation: annotated records of other databases scored by the trained models
-(rule external_all), each database with its own leads, annotation extension and symbol map.
+(rule external_all), each database with its own leads, annotation extension and symbol map; a
+database with `train: true` joins the inter-patient models' training part instead.
 
 Uses EXTERNAL, EXTERNAL_DATABASES, EXTERNAL_RECORDS and EXTERNAL_MODELS (common.smk). Records
 are read where they are (no checksum list exists for another database); their files are inputs,
@@ -38,17 +39,77 @@ rule score_external_record:
     params:
         denoising=config["denoise"],
         window=config["beats"],
-        # The fields of ecgbeats.stages.external.ExternalRecordOptions.
-        options=lambda wildcards: {
-            "database": wildcards.database,
-            "leads": EXTERNAL_DATABASES[wildcards.database]["leads"],
-            "annotation_extension": EXTERNAL_DATABASES[wildcards.database][
-                "annotation_extension"
-            ],
-            "symbol_map": EXTERNAL_DATABASES[wildcards.database].get("symbol_map", {}),
-        },
+        options=external_record_options,
     script:
         "../scripts/score_external_record.py"
+
+
+# A database with `train: true`: its records' beats, made as MIT-BIH's, for the inter-patient
+# models' training part (extra_training_datasets, common.smk).
+rule preprocess_external_record:
+    input:
+        # Read through the header: unnamed, so not passed to the stage.
+        external_record_files,
+        header=external_header,
+        library=library("preprocess_external_record.py"),
+    output:
+        beats="results/external/{database}/beats/{recording}.npz",
+    log:
+        "logs/external/{database}/beats/{recording}.log",
+    benchmark:
+        "benchmarks/out/external/{database}/beats/{recording}.tsv"
+    conda:
+        "../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=15,
+    params:
+        denoising=config["denoise"],
+        window=config["beats"],
+        options=external_record_options,
+    script:
+        "../scripts/preprocess_external_record.py"
+
+
+rule build_external_dataset:
+    input:
+        beats=lambda wildcards: [
+            f"results/external/{wildcards.database}/beats/{recording}.npz"
+            for recording in EXTERNAL_RECORDS[wildcards.database]
+        ],
+        library=library("build_external_dataset.py"),
+    output:
+        # The HTML view, written beside its table: unnamed, so not passed to the stage.
+        report(
+            "results/external/{database}/datasets/{task}_class_counts.html",
+            caption="../report/external_training_counts.rst",
+            category="external",
+            subcategory="{database}",
+            labels={"model": "training beats of {task}", "table": "beats per class"},
+        ),
+        dataset="results/external/{database}/datasets/{task}.npz",
+        counts=report(
+            "results/external/{database}/datasets/{task}_class_counts.tsv",
+            caption="../report/external_training_counts.rst",
+            category="external",
+            subcategory="{database}",
+            labels={"model": "training beats of {task}", "item": "beats per class"},
+        ),
+    log:
+        "logs/external/{database}/datasets/{task}.log",
+    benchmark:
+        "benchmarks/out/external/{database}/datasets/{task}.tsv"
+    conda:
+        "../envs/data.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=15,
+    params:
+        class_map=lambda wildcards: config["class_maps"][wildcards.task],
+    script:
+        "../scripts/build_external_dataset.py"
 
 
 rule evaluate_external:

@@ -46,6 +46,8 @@ rule train_model:
     input:
         dataset="results/datasets/{task}.npz",
         split_file="results/{split}/{task}/split.npz",
+        # Other databases' beats for the training part (external.databases[].train).
+        extra_datasets=extra_training_datasets,
         library=library("train_model.py"),
     output:
         # The HTML view, written beside its table: unnamed, so not passed to the stage.

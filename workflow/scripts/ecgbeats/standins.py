@@ -28,7 +28,8 @@ def write_standin(
 ) -> Path:
     """Write the record `source` (path without extension, `atr` annotations) as `name` into
     `directory` at `fs` Hz, leads renamed by `lead_names` (others kept), every annotation kept
-    with its symbol renamed by `symbol_names`; returns the new record's path (no extension)."""
+    with its symbol renamed by `symbol_names` and its auxiliary note (rhythm changes); returns
+    the new record's path (no extension)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     record = wfdb.rdrecord(str(source))
@@ -57,5 +58,9 @@ def write_standin(
     samples = np.rint(np.asarray(annotation.sample) * (fs / record.fs)).astype(np.int64)
     inside = (samples >= 0) & (samples < signal.shape[0])
     symbols = [symbol_names.get(s, s) for s in np.asarray(annotation.symbol)[inside]]
-    wfdb.wrann(name, "atr", samples[inside], symbols, fs=fs, write_dir=str(directory))
+    # The rhythm notes ("(AFIB", ...) too: a stand-in that trains a model teaches its gate.
+    notes = [str(note or "") for note in np.asarray(annotation.aux_note, dtype=object)[inside]]
+    wfdb.wrann(
+        name, "atr", samples[inside], symbols, aux_note=notes, fs=fs, write_dir=str(directory)
+    )
     return directory / name

@@ -29,10 +29,11 @@ def build_dataset(
     counts: str | Path,
     task: str,
     class_map: Mapping[str, str],
+    require_every_class: bool = True,
 ) -> dict[str, int]:
     """The beats of the files `beats` whose symbol `class_map` (symbol -> class) maps, labelled,
     written to `dataset`; the beats per class to the TSV `counts` and its HTML view. Every class
-    must have beats. Returns beats per class."""
+    must have beats, unless `require_every_class` is false. Returns beats per class."""
     parts: dict[str, list[np.ndarray]] = {key: [] for key in _ROWS}
     names: list[str] = []
     record_ids: list[str] = []
@@ -48,7 +49,8 @@ def build_dataset(
         for key in ("symbols", "samples", "rr_features", "rhythms"):
             parts[key].append(data[key][in_task])
     arrays = {key: np.concatenate(values) for key, values in parts.items()}
-    require_all_classes(arrays["labels"], names, task, "the chosen records")
+    if require_every_class:
+        require_all_classes(arrays["labels"], names, task, "the chosen records")
     DATASET.save(
         dataset,
         class_names=np.array(names),
@@ -72,7 +74,8 @@ def _write_class_counts(
     lines = ["class\tsymbols\tbeats\tshare\n"]
     for name, count in zip(names, counts, strict=True):
         symbols = ",".join(s for s, c in class_map.items() if c == name)
-        lines.append(f"{name}\t{symbols}\t{count}\t{count / total:.4f}\n")
+        share = count / total if total else 0.0  # no beats: refused by the caller
+        lines.append(f"{name}\t{symbols}\t{count}\t{share:.4f}\n")
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w") as table:
         table.writelines(lines)

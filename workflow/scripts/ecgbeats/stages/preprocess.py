@@ -11,10 +11,17 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
 from ecgbeats.artifacts import RECORD_BEATS
 from ecgbeats.beats import BeatOptions, beats_from_signal
 from ecgbeats.denoising import DenoisingOptions
-from ecgbeats.records import read_annotations_of, read_recording, read_rhythm_changes
+from ecgbeats.records import (
+    Recording,
+    read_annotations_of,
+    read_recording,
+    read_rhythm_changes,
+)
 from ecgbeats.resampling import TARGET_FS, convert_positions
 from ecgbeats.rhythm import rhythm_at
 
@@ -36,8 +43,26 @@ def preprocess_record(
     record_path = Path(header).with_suffix("")
     recording = read_recording(record_path, leads, target_fs=TARGET_FS)
     samples, symbols = read_annotations_of(recording, record_path, "atr")
+    return write_record_beats(
+        beats, recording, record_path, "atr", samples, symbols, denoising, window
+    )
+
+
+def write_record_beats(
+    beats: str | Path,
+    recording: Recording,
+    record_path: Path,
+    extension: str,
+    samples: np.ndarray,
+    symbols: np.ndarray,
+    denoising: DenoisingOptions,
+    window: BeatOptions,
+) -> int:
+    """The RECORD_BEATS file `beats` of `recording` (read from `record_path`): its beats at the
+    annotated `samples` (its rate) with their MIT-BIH `symbols`, and the rhythm annotation of
+    the annotation file `extension` in force at each. Returns the number of beats kept."""
     # The rhythm in force at each beat ("(N", "(AFIB", ...; "" before the first rhythm note).
-    changes, rhythm_labels = read_rhythm_changes(record_path, "atr")
+    changes, rhythm_labels = read_rhythm_changes(record_path, extension)
     if recording.source_fs != recording.fs:
         changes = convert_positions(changes, recording.source_fs, recording.fs)
     beat_set = beats_from_signal(

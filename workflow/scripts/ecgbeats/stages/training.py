@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ecgbeats.artifacts import (
+    DATASET,
     SPLIT,
+    class_names,
     load_checkpoint,
     load_rows_of,
     read_history,
@@ -40,6 +43,7 @@ def train_model(
     network: Mapping[str, Any],
     training: TrainConfig,
     prematurity: Mapping[str, Any] | None,
+    extra_datasets: Sequence[str | Path] = (),
 ) -> int:
     """Balance the training part of `dataset` (rows from `split_file`), train the CNN, and write the
     model of the epoch best on validation to `model` and the per-epoch history to the TSV
@@ -53,6 +57,9 @@ def train_model(
     annotations (e.g. "(AFIB") whose training beats teach its fibrillation gate (empty: no
     gate), which reads the RR features ``fibrillation_inputs`` (ecgbeats.prematurity.GATE_INPUTS);
     it is stored with the model.
+    `extra_datasets`: datasets of the same task from other databases (build_external_dataset),
+    all of whose beats join the training part: the balancing, the network and the decision
+    learn from them; model selection stays on the validation part.
     Returns the epoch of the kept model.
     """
 
@@ -64,6 +71,9 @@ def train_model(
     )
     labels = data["labels"]
     train_index, validation_index = parts["train"], parts["validation"]
+    training_part = TrainingPart.of(config, data, train_index)
+    for path in extra_datasets:
+        training_part = training_part.joined(_extra_training_part(config, path, names))
     # Fitted before the long part (it needs no network), so that its errors come first.
     decision = None
     if prematurity is not None:
@@ -74,13 +84,13 @@ def train_model(
                 f"dataset's classes {names}"
             )
         decision = fit_prematurity(
-            data["rr_features"][train_index],
+            training_part.rr_features,
             RR_FEATURES,
-            labels[train_index],
+            training_part.labels,
             names.index(prematurity["normal"]),
             names.index(prematurity["premature"]),
             # The training beats in the listed rhythms teach the fibrillation gate (none: no gate).
-            np.isin(data["rhythms"][train_index], list(prematurity["fibrillation"]))
+            np.isin(training_part.rhythms, list(prematurity["fibrillation"]))
             if prematurity["fibrillation"]
             else None,
             tuple(prematurity.get("fibrillation_inputs", DEFAULT_GATE_INPUTS)),
@@ -88,13 +98,13 @@ def train_model(
     # The model's input rows (each beat, relative to its record's median beat if the model says
     # so, then its RR features), balanced and trained together; the test rows are not built.
     balanced = balance(
-        dataset_inputs(config, data, train_index),
-        labels[train_index],
+        training_part.inputs,
+        training_part.labels,
         names,
         balancing,
         excluded_classes=tuple(str(c) for c in parts["excluded_classes"]),
     )
-    before = np.bincount(labels[train_index], minlength=len(names))
+    before = np.bincount(training_part.labels, minlength=len(names))
     after = np.bincount(balanced.labels, minlength=len(names))
     logger.info(
         "balancing (%s): %s",
@@ -143,6 +153,64 @@ def train_model(
     write_table_view(history)
     logger.info("saved the model of epoch %d to %s", result.best_epoch, model)
     return result.best_epoch
+
+
+@dataclass(frozen=True)
+class TrainingPart:
+    """The training beats: the model's input rows, labels, RR features and rhythm annotations."""
+
+    inputs: np.ndarray
+    labels: np.ndarray
+    rr_features: np.ndarray
+    rhythms: np.ndarray
+
+    @classmethod
+    def of(
+        cls, config: CNNConfig, data: Mapping[str, np.ndarray], rows: np.ndarray
+    ) -> TrainingPart:
+        """The rows `rows` of a task dataset's arrays `data`."""
+        return cls(
+            inputs=dataset_inputs(config, data, rows),
+            labels=data["labels"][rows],
+            rr_features=data["rr_features"][rows],
+            rhythms=data["rhythms"][rows].astype(str),
+        )
+
+    def joined(self, other: TrainingPart) -> TrainingPart:
+        """These beats, then `other`'s."""
+        return TrainingPart(
+            *(
+                np.concatenate([mine, theirs])
+                for mine, theirs in zip(
+                    (self.inputs, self.labels, self.rr_features, self.rhythms),
+                    (other.inputs, other.labels, other.rr_features, other.rhythms),
+                    strict=True,
+                )
+            )
+        )
+
+
+def _extra_training_part(config: CNNConfig, path: str | Path, names: list[str]) -> TrainingPart:
+    """Every beat of another database's dataset `path`, which must have the task's classes
+    `names` and the beats' window of the MIT-BIH dataset."""
+    extra = DATASET.load(path)
+    if class_names(extra) != names:
+        raise InputError(f"{path}: classes {class_names(extra)} differ from the task's {names}")
+    if extra["beats"].shape[1] != config.input_length:
+        raise InputError(
+            f"{path}: beats of {extra['beats'].shape[1]} samples, the MIT-BIH dataset's have "
+            f"{config.input_length}"
+        )
+    part = TrainingPart.of(config, extra, np.arange(extra["labels"].size))
+    counts = np.bincount(part.labels, minlength=len(names))
+    logger.info(
+        "training beats from %s: %d of %d record(s); %s",
+        path,
+        part.labels.size,
+        len(extra["record_ids"]),
+        ", ".join(f"{n} {c}" for n, c in zip(names, counts, strict=True)),
+    )
+    return part
 
 
 def select_model(
