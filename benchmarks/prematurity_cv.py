@@ -171,12 +171,14 @@ def main() -> None:
         type=int,
         default=[],
         metavar="K",
-        help="per K, a gated decision on probabilities averaged over each beat's K nearest beats "
-        "of its record by waveform (not in the workflow)",
+        help="per K, a decision gated with the first --gate-inputs set on probabilities "
+        "averaged over each beat's K nearest beats of its record by waveform (not in the workflow)",
     )
     args = parser.parse_args()
     if any(k < 2 for k in args.template_neighbours):
         parser.error("--template-neighbours: each K must be at least 2 (1 is the beat itself)")
+    if args.template_neighbours and not args.fibrillation:
+        parser.error("--template-neighbours needs the fibrillation gate (--fibrillation not empty)")
     if len(args.ventricular_context) % 2:
         parser.error("--ventricular-context takes pairs HALF SCALE")
     contexts = [
@@ -246,7 +248,7 @@ def main() -> None:
                     gated, ventricular_context[half], normal, premature, scale
                 )
                 decisions.append((f"{label}+ventricular({half:g}, {scale:g})", filtered))
-        if args.template_neighbours and args.fibrillation:
+        if args.template_neighbours:
             gate = tuple(args.gate_inputs[0].split(","))
             waveforms = data["beats"][beats["dataset_row"].to_numpy()]
             for k in args.template_neighbours:

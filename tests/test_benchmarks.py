@@ -505,6 +505,11 @@ def test_prematurity_cv_decides_each_fold_with_its_training_folds_only(
     with pytest.raises(SystemExit):
         prematurity_cv.main()
     assert "each K must be at least 2" in capsys.readouterr().err
+    argv = [*argv[:-1], "3", "--fibrillation"]
+    monkeypatch.setattr(sys, "argv", argv)
+    with pytest.raises(SystemExit):
+        prematurity_cv.main()
+    assert "--template-neighbours needs the fibrillation gate" in capsys.readouterr().err
     # Every fifth beat lies in fibrillation: each gate, learnt from the rhythm labels, calls
     # those PAC beats NOR, as it should (an early beat in fibrillation is not premature).
     for gate in gates:

@@ -61,6 +61,14 @@ def test_workflow_description_follows_the_inter_patient_config():
     trained = " ".join(template.render(snakemake=SimpleNamespace(config=config)).split())
     assert "The training part also holds every annotated beat of database ``svdb``" in trained
     assert "incart" not in trained
+    ec57 = (REPO_ROOT / "workflow" / "report" / "evaluation_ec57.rst").read_text()
+    for split, said in (("inter", True), ("intra", False)):
+        wildcards = SimpleNamespace(task="aami", split=split)
+        caption = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(ec57)
+        text = " ".join(
+            caption.render(snakemake=SimpleNamespace(config=config, wildcards=wildcards)).split()
+        )
+        assert ("also trained on the beats of svdb" in text) is said, split
     paper = template.render(
         snakemake=SimpleNamespace(config=yaml.safe_load((REPO_ROOT / "config.yaml").read_text()))
     )

@@ -221,6 +221,15 @@ def test_a_training_database_needs_inter_models_that_do_not_score_it(config: dic
     for path, message in problems.items():
         found = config_problems(with_change(fine, path, changes[path]), REPO_ROOT)
         assert any(message in p for p in found), (path, found)
+    # MIT-BIH itself, or records named as MIT-BIH's, would put test patients into training.
+    (tmp_path / "100.hea").write_text("100 1 360 10\n")
+    (tmp_path / "100.atr").write_bytes(b"")
+    found = config_problems(fine, REPO_ROOT)
+    assert any("record(s) 100 carry MIT-BIH record names" in p for p in found), found
+    mitbih = with_change(fine, "external.databases", [{**training, "data_dir": fine["data_dir"]}])
+    found = config_problems(mitbih, REPO_ROOT)
+    assert any("its data_dir is MIT-BIH's own ('data_dir')" in p for p in found), found
+    (tmp_path / "100.hea").unlink()
     # Without train, the same database is only scored: none of these problems.
     scored = with_change(inter, "external.databases", [{**training, "train": False}])
     assert config_problems(scored, REPO_ROOT) == []

@@ -14,15 +14,11 @@ from ecgbeats.artifacts import DATASET, RECORD_BEATS
 from ecgbeats.beats import BeatOptions
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
-from ecgbeats.external import ScoredRecord, database_beats, external_tables
+from ecgbeats.external import ExternalRecordOptions, ScoredRecord, database_beats, external_tables
 from ecgbeats.inference import record_beats
 from ecgbeats.records import read_annotations_of, read_recording
 from ecgbeats.resampling import TARGET_FS
-from ecgbeats.stages.external import (
-    ExternalRecordOptions,
-    build_external_dataset,
-    preprocess_external_record,
-)
+from ecgbeats.stages.external_training import build_external_dataset, preprocess_external_record
 from ecgbeats.stages.preprocess import preprocess_record
 from ecgbeats.standins import write_standin
 from synthetic_ecg import write_record

@@ -291,8 +291,7 @@ def test_a_training_database_joins_the_inter_models_training_part(
     per_record = RECORD_BEATS.load(workflow.path(f"results/external/extra/beats/x{others[0]}.npz"))
     assert str(per_record["lead"]) == "ECG1" and float(per_record["source_fs"]) == 250.0
     # Switched off, the inter model trains again without them; nothing else reruns.
-    extra["train"] = False
-    overlay["external"]["databases"] = [*scored]
+    overlay["external"]["databases"] = [*scored, {**extra, "train": False}]
     workflow.write_config("train_extra.yaml", overlay)
     jobs = workflow.planned_jobs(model, configfiles=configfiles)
     assert jobs == {"train_model": 1}, jobs

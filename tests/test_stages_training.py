@@ -15,11 +15,11 @@ import ecgbeats.stages.training
 from ecgbeats.artifacts import DATASET, SPLIT
 from ecgbeats.balancing import BalanceOptions
 from ecgbeats.errors import InputError
-from ecgbeats.model import dataset_inputs, load_model, predict_proba
+from ecgbeats.model import CNNConfig, dataset_inputs, load_model, predict_proba
 from ecgbeats.rhythm import RR_FEATURES
 from ecgbeats.splits import InterSplitOptions, IntraSplitOptions
 from ecgbeats.stages.splitting import split_dataset
-from ecgbeats.stages.training import train_model
+from ecgbeats.stages.training import TrainingPart, _extra_training_part, train_model
 from ecgbeats.training import TrainConfig
 
 NAMES = ["NOR", "PVC", "PAC"]
@@ -267,12 +267,18 @@ def test_train_model_learns_from_the_beats_of_other_databases_too(
     extra = write_dataset(tmp_path / "other" / "aami.npz", n=90, seed=3)
     seen = {}
     real_fit = ecgbeats.stages.training.fit
+    real_decision = ecgbeats.stages.training.fit_prematurity
 
     def spy(beats, labels, validation_beats, validation_labels, *args, **kwargs):
         seen["train"], seen["validation"] = labels.size, validation_labels.size
         return real_fit(beats, labels, validation_beats, validation_labels, *args, **kwargs)
 
+    def decision_spy(rr_features, names, labels, normal, premature, in_fibrillation, inputs):
+        seen["decision"] = (rr_features.shape[0], labels.size, in_fibrillation.size)
+        return real_decision(rr_features, names, labels, normal, premature, in_fibrillation, inputs)
+
     monkeypatch.setattr(ecgbeats.stages.training, "fit", spy)
+    monkeypatch.setattr(ecgbeats.stages.training, "fit_prematurity", decision_spy)
     network = {**SMALL_CNN, "rr_features": ["previous", "next", "local", "record"]}
     decision = {"normal": "NOR", "premature": "PAC", "fibrillation": ["(AFIB"]}
     no_balancing = BalanceOptions(method="none", sampling_strategy="auto", k_neighbors=5, seed=42)
@@ -289,9 +295,16 @@ def test_train_model_learns_from_the_beats_of_other_databases_too(
         )
     data, split = DATASET.load(dataset), SPLIT.load(split_path)
     labels, extra_labels = data["labels"], DATASET.load(extra)["labels"]
-    # Every beat of the other database joins the training part; validation stays MIT-BIH's.
-    assert seen == {"train": split["train"].size + 90, "validation": split["validation"].size}
+    # Every beat of the other database joins the training part, of the network and of the
+    # decision with its gate; validation stays MIT-BIH's.
+    joined_size = split["train"].size + 90
+    assert seen == {
+        "train": joined_size,
+        "validation": split["validation"].size,
+        "decision": (joined_size, joined_size, joined_size),
+    }
     assert f"training beats from {extra}: 90 of 6 record(s); NOR " in caplog.text
+    assert "; rhythm notes: (N 90" in caplog.text
     joined = np.bincount(labels[split["train"]], minlength=3) + np.bincount(
         extra_labels, minlength=3
     )
@@ -320,3 +333,32 @@ def test_train_model_learns_from_the_beats_of_other_databases_too(
                 extra_datasets=[path],
             )
         assert not (tmp_path / "x.pt").exists()
+
+
+def test_another_databases_training_beats_keep_their_own_median_beats_and_the_splits_classes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The record-median reference of another database's beats is its own records' median
+    beat, even where its record names are MIT-BIH's; classes the split leaves out stay out."""
+    extra_path = write_dataset(tmp_path / "other.npz", n=60, seed=5)
+    extra = dict(DATASET.load(extra_path))
+    # Same record names as write_dataset's MIT-BIH stand-in, other median beats.
+    extra["median_beats"] = np.arange(len(RECORDS), dtype=np.float32)[:, None] * np.ones(300)
+    DATASET.save(extra_path, **extra)
+    network = {**SMALL_CNN, "beat_reference": "record_median"}
+    config = CNNConfig(n_classes=3, input_length=300, leads=1, **network)
+    with caplog.at_level(logging.INFO):
+        part = _extra_training_part(config, extra_path, NAMES, ("PAC",))
+    kept = extra["labels"] != NAMES.index("PAC")
+    record = np.asarray([RECORDS.index(r) for r in extra["records"][kept]], dtype=np.float32)
+    np.testing.assert_allclose(part.inputs, extra["beats"][kept] - record[:, None], rtol=1e-6)
+    np.testing.assert_array_equal(part.labels, extra["labels"][kept])
+    assert f"({int((~kept).sum())} of PAC, left out by the split, dropped)" in caplog.text
+    # Joined after the MIT-BIH beats, field by field.
+    mitbih = TrainingPart.of(
+        config, DATASET.load(write_dataset(tmp_path / "m.npz", n=30)), np.arange(30)
+    )
+    joined = mitbih.joined(part)
+    assert joined.inputs.shape == (30 + kept.sum(), 300)
+    np.testing.assert_array_equal(joined.labels[30:], part.labels)
+    np.testing.assert_array_equal(joined.rhythms[:30], mitbih.rhythms)

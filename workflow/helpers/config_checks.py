@@ -267,10 +267,24 @@ def _training_database_problems(config: Mapping, base_dir: Path) -> Iterable[str
                     "score the beats it trained on; score it with intra models only, or set "
                     "train: false"
                 )
-        if not external_records(database, base_dir):
+        records = external_records(database, base_dir)
+        if not records:
             yield (
                 f"config key '{key}' (database {name}): no record with a header and an "
                 f"annotation file (.{database['annotation_extension']}) in {database['data_dir']}"
+            )
+        # MIT-BIH's own records under another name would put DS2 patients into training.
+        folder = (base_dir / database["data_dir"]).resolve()
+        if folder == (base_dir / config["data_dir"]).resolve():
+            yield (
+                f"config key '{key}' (database {name}): its data_dir is MIT-BIH's own "
+                f"('data_dir'); a training database must share no patient with the test records"
+            )
+        elif set(records) & set(config["records"]):
+            shared = ", ".join(sorted(set(records) & set(config["records"])))
+            yield (
+                f"config key '{key}' (database {name}): record(s) {shared} carry MIT-BIH record "
+                "names; a training database must share no patient with the test records"
             )
 
 

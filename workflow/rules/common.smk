@@ -268,7 +268,7 @@ def extra_training_datasets(wildcards):
 
 
 def external_record_options(wildcards):
-    """The fields of ecgbeats.stages.external.ExternalRecordOptions for a database's record."""
+    """The fields of ecgbeats.external.ExternalRecordOptions for a database's record."""
     database = EXTERNAL_DATABASES[wildcards.database]
     return {
         "database": wildcards.database,

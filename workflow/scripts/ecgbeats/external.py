@@ -20,8 +20,8 @@ from wfdb.io.annotation import ann_label_table
 
 from ecgbeats.classes import label_symbols
 from ecgbeats.errors import InputError
-from ecgbeats.records import BEAT_SYMBOLS, Recording
-from ecgbeats.resampling import convert_positions
+from ecgbeats.records import BEAT_SYMBOLS, Recording, read_recording
+from ecgbeats.resampling import TARGET_FS, convert_positions
 
 #: Every symbol of WFDB's standard annotation table: beats, rhythm, noise and comment codes.
 WFDB_SYMBOLS: frozenset[str] = frozenset(ann_label_table["symbol"].astype(str))
@@ -68,6 +68,40 @@ def database_beats(
     is_beat &= samples < recording.signal.size
     order = np.argsort(samples[is_beat], kind="stable")
     return samples[is_beat][order], symbols[is_beat][order]
+
+
+@dataclass(frozen=True)
+class ExternalRecordOptions:
+    """A database's records: its name, preferred leads, annotation extension and symbol map."""
+
+    database: str
+    leads: Sequence[str]  # signal names in order of preference, for this database only
+    annotation_extension: str
+    symbol_map: Mapping[str, str]  # the database's symbols -> MIT-BIH symbols
+
+
+def read_external_record(
+    header: str | Path, options: ExternalRecordOptions
+) -> tuple[Path, Recording, np.ndarray, np.ndarray]:
+    """The record of `header` (its path without extension, the recording, its beat positions and
+    MIT-BIH symbols) read as the training reads MIT-BIH's: at TARGET_FS, the first of the
+    database's leads it has. InputError naming the database and the record: no usable lead, no
+    or unreadable annotations, unmapped symbols, no beat annotation."""
+    record_path = Path(header).with_suffix("")
+    database = options.database
+    try:
+        recording = read_recording(record_path, options.leads, target_fs=TARGET_FS)
+    except InputError as error:
+        raise InputError(f"database {database}: {error}") from error
+    peaks, symbols = database_beats(
+        recording, record_path, options.annotation_extension, options.symbol_map, database
+    )
+    if peaks.size == 0:
+        raise InputError(
+            f"database {database}, record {recording.record}: no beat annotations in "
+            f"{record_path}.{options.annotation_extension}"
+        )
+    return record_path, recording, peaks, symbols
 
 
 @dataclass(frozen=True)

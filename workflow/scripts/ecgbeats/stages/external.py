@@ -1,7 +1,5 @@
-"""External databases: rules score_external_record (one record, every configured model),
-evaluate_external (one database and model: the test metrics' tables) and, for a database that
-trains the inter-patient models (``train: true``), preprocess_external_record (one record's
-beats, as MIT-BIH's records get them) and build_external_dataset (a task's dataset of them).
+"""External databases: rules score_external_record (one record, every configured model) and
+evaluate_external (one database and model: the test metrics' tables).
 
 A record of another database takes the training's code path: read at any rate and resampled to
 TARGET_FS, its lead chosen from the database's own preferred leads, denoised, cut around its
@@ -24,96 +22,17 @@ from ecgbeats.beats import BeatOptions
 from ecgbeats.classes import class_names as task_class_names
 from ecgbeats.denoising import DenoisingOptions
 from ecgbeats.errors import InputError
-from ecgbeats.external import ScoredRecord, database_beats, external_tables
+from ecgbeats.external import (
+    ExternalRecordOptions,
+    ScoredRecord,
+    external_tables,
+    read_external_record,
+)
 from ecgbeats.model import load_model
-from ecgbeats.records import Recording, read_recording
-from ecgbeats.resampling import TARGET_FS
 from ecgbeats.scoring import score_recording
-from ecgbeats.stages.datasets import build_dataset
-from ecgbeats.stages.preprocess import write_record_beats
 from ecgbeats.table_views import write_table_view
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ExternalRecordOptions:
-    """A database's records: its name, preferred leads, annotation extension and symbol map."""
-
-    database: str
-    leads: Sequence[str]  # signal names in order of preference, for this database only
-    annotation_extension: str
-    symbol_map: Mapping[str, str]  # the database's symbols -> MIT-BIH symbols
-
-
-def _read_external_record(
-    header: str | Path, options: ExternalRecordOptions
-) -> tuple[Path, Recording, np.ndarray, np.ndarray]:
-    """The record of `header` as the training reads MIT-BIH's (at TARGET_FS, the first of the
-    database's leads it has) and its annotated beats in MIT-BIH symbols; errors name the database
-    and the record."""
-    record_path = Path(header).with_suffix("")
-    database = options.database
-    try:
-        recording = read_recording(record_path, options.leads, target_fs=TARGET_FS)
-    except InputError as error:
-        raise InputError(f"database {database}: {error}") from error
-    peaks, symbols = database_beats(
-        recording, record_path, options.annotation_extension, options.symbol_map, database
-    )
-    if peaks.size == 0:
-        raise InputError(
-            f"database {database}, record {recording.record}: no beat annotations in "
-            f"{record_path}.{options.annotation_extension}"
-        )
-    return record_path, recording, peaks, symbols
-
-
-def preprocess_external_record(
-    header: str | Path,
-    beats: str | Path,
-    *,
-    options: ExternalRecordOptions,
-    denoising: DenoisingOptions,
-    window: BeatOptions,
-) -> int:
-    """The RECORD_BEATS file `beats` of the external record of `header`, made as preprocess_record
-    makes MIT-BIH's (symbols in MIT-BIH's, rhythms from its annotation file); returns the beats
-    kept."""
-    record_path, recording, peaks, symbols = _read_external_record(header, options)
-    try:
-        return write_record_beats(
-            beats,
-            recording,
-            record_path,
-            options.annotation_extension,
-            peaks,
-            symbols,
-            denoising,
-            window,
-        )
-    except InputError as error:
-        raise InputError(f"database {options.database}: {error}") from error
-
-
-def build_external_dataset(
-    beats: Sequence[str | Path],
-    dataset: str | Path,
-    counts: str | Path,
-    database: str,
-    task: str,
-    class_map: Mapping[str, str],
-) -> dict[str, int]:
-    """The dataset of task `task` from a database's RECORD_BEATS files `beats` (its training
-    beats for the inter-patient models): as build_dataset, except that a class may have no beats
-    here (the MIT-BIH training records have them); none of the task's classes at all is refused."""
-    summary = build_dataset(beats, dataset, counts, task, class_map, require_every_class=False)
-    if not sum(summary.values()):
-        raise InputError(
-            f"database {database}: none of its beats is of a class of task {task} "
-            f"({', '.join(summary)}); check its symbol map"
-        )
-    return summary
 
 
 def score_external_record(
@@ -130,7 +49,7 @@ def score_external_record(
     if len(models) != len(scores):
         raise ValueError("score_external_record: one scores file per model")
     database = options.database
-    _, recording, peaks, symbols = _read_external_record(header, options)
+    _, recording, peaks, symbols = read_external_record(header, options)
     networks, names = [], []
     for model in models:
         network, model_names = load_model(model)

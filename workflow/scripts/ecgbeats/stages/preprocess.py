@@ -44,7 +44,7 @@ def preprocess_record(
     recording = read_recording(record_path, leads, target_fs=TARGET_FS)
     samples, symbols = read_annotations_of(recording, record_path, "atr")
     return write_record_beats(
-        beats, recording, record_path, "atr", samples, symbols, denoising, window
+        beats, recording, record_path, "atr", samples, symbols, denoising=denoising, window=window
     )
 
 
@@ -55,6 +55,7 @@ def write_record_beats(
     extension: str,
     samples: np.ndarray,
     symbols: np.ndarray,
+    *,
     denoising: DenoisingOptions,
     window: BeatOptions,
 ) -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +73,10 @@ def train_model(
     labels = data["labels"]
     train_index, validation_index = parts["train"], parts["validation"]
     training_part = TrainingPart.of(config, data, train_index)
+    excluded_classes = tuple(str(c) for c in parts["excluded_classes"])
     for path in extra_datasets:
-        training_part = training_part.joined(_extra_training_part(config, path, names))
+        extra = _extra_training_part(config, path, names, excluded_classes)
+        training_part = training_part.joined(extra)
     # Fitted before the long part (it needs no network), so that its errors come first.
     decision = None
     if prematurity is not None:
@@ -102,7 +105,7 @@ def train_model(
         training_part.labels,
         names,
         balancing,
-        excluded_classes=tuple(str(c) for c in parts["excluded_classes"]),
+        excluded_classes=excluded_classes,
     )
     before = np.bincount(training_part.labels, minlength=len(names))
     after = np.bincount(balanced.labels, minlength=len(names))
@@ -179,20 +182,19 @@ class TrainingPart:
     def joined(self, other: TrainingPart) -> TrainingPart:
         """These beats, then `other`'s."""
         return TrainingPart(
-            *(
-                np.concatenate([mine, theirs])
-                for mine, theirs in zip(
-                    (self.inputs, self.labels, self.rr_features, self.rhythms),
-                    (other.inputs, other.labels, other.rr_features, other.rhythms),
-                    strict=True,
-                )
-            )
+            **{
+                field.name: np.concatenate([getattr(self, field.name), getattr(other, field.name)])
+                for field in fields(self)
+            }
         )
 
 
-def _extra_training_part(config: CNNConfig, path: str | Path, names: list[str]) -> TrainingPart:
-    """Every beat of another database's dataset `path`, which must have the task's classes
-    `names` and the beats' window of the MIT-BIH dataset."""
+def _extra_training_part(
+    config: CNNConfig, path: str | Path, names: list[str], excluded_classes: Sequence[str]
+) -> TrainingPart:
+    """The beats of another database's dataset `path`, which must have the task's classes
+    `names` and the beats' window of the MIT-BIH dataset; beats of the classes that the split
+    leaves out (`excluded_classes`, e.g. paced beats) are left out here too."""
     extra = DATASET.load(path)
     if class_names(extra) != names:
         raise InputError(f"{path}: classes {class_names(extra)} differ from the task's {names}")
@@ -201,14 +203,24 @@ def _extra_training_part(config: CNNConfig, path: str | Path, names: list[str]) 
             f"{path}: beats of {extra['beats'].shape[1]} samples, the MIT-BIH dataset's have "
             f"{config.input_length}"
         )
-    part = TrainingPart.of(config, extra, np.arange(extra["labels"].size))
+    left_out = np.isin(extra["labels"], [names.index(c) for c in excluded_classes])
+    part = TrainingPart.of(config, extra, np.flatnonzero(~left_out))
     counts = np.bincount(part.labels, minlength=len(names))
+    # Rhythm notes teach the fibrillation gate: say which ones this database brings.
+    notes = Counter(note or "none" for note in part.rhythms.tolist())
+    dropped = (
+        f" ({int(left_out.sum())} of {', '.join(excluded_classes)}, left out by the split, dropped)"
+        if excluded_classes
+        else ""
+    )
     logger.info(
-        "training beats from %s: %d of %d record(s); %s",
+        "training beats from %s: %d of %d record(s)%s; %s; rhythm notes: %s",
         path,
         part.labels.size,
         len(extra["record_ids"]),
+        dropped,
         ", ".join(f"{n} {c}" for n, c in zip(names, counts, strict=True)),
+        ", ".join(f"{note} {count}" for note, count in sorted(notes.items())),
     )
     return part
 
