@@ -290,7 +290,12 @@ def rules_of(rule_files: list[Path] = RULE_FILES) -> dict[str, RuleNames]:
 def test_the_rule_files_are_read() -> None:
     rules = rules_of()
     assert {"build_dataset", "train_model", "classify_record", "download_record"} <= set(rules)
-    assert rules["train_model"].named("input") == {"dataset", "split_file", "library"}
+    assert rules["train_model"].named("input") == {
+        "dataset",
+        "split_file",
+        "extra_datasets",
+        "library",
+    }
     assert rules["train_model"].named("params") == {
         "balancing",
         "network",

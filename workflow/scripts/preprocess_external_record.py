@@ -1,4 +1,4 @@
-"""Rule preprocess_external_record: its stage in ecgbeats.stages.external_training."""
+"""Rule preprocess_external_record: ecgbeats.stages.external_training.preprocess_external_record."""
 
 from ecgbeats.runtime import run_rule
 from ecgbeats.stages.external_training import preprocess_external_record
