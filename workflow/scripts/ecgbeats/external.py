@@ -82,10 +82,10 @@ class ExternalRecordOptions:
 
 def read_external_record(
     header: str | Path, options: ExternalRecordOptions
-) -> tuple[Path, Recording, np.ndarray, np.ndarray]:
-    """The record of `header` (its path without extension, the recording, its beat positions and
-    MIT-BIH symbols) read as the training reads MIT-BIH's: at TARGET_FS, the first of the
-    database's leads it has. InputError naming the database and the record: no usable lead, no
+) -> tuple[Recording, np.ndarray, np.ndarray]:
+    """The record of `header` (the recording, its beat positions and MIT-BIH symbols) read as
+    the training reads MIT-BIH's: at TARGET_FS, the first of the database's leads it has.
+    InputError naming the database and the record: no usable lead, no
     or unreadable annotations, unmapped symbols, no beat annotation."""
     record_path = Path(header).with_suffix("")
     database = options.database
@@ -101,7 +101,7 @@ def read_external_record(
             f"database {database}, record {recording.record}: no beat annotations in "
             f"{record_path}.{options.annotation_extension}"
         )
-    return record_path, recording, peaks, symbols
+    return recording, peaks, symbols
 
 
 @dataclass(frozen=True)

@@ -49,7 +49,7 @@ def score_external_record(
     if len(models) != len(scores):
         raise ValueError("score_external_record: one scores file per model")
     database = options.database
-    _, recording, peaks, symbols = read_external_record(header, options)
+    recording, peaks, symbols = read_external_record(header, options)
     networks, names = [], []
     for model in models:
         network, model_names = load_model(model)

@@ -30,12 +30,12 @@ def preprocess_external_record(
     """The RECORD_BEATS file `beats` of the external record of `header`, made as
     preprocess_record makes MIT-BIH's (symbols in MIT-BIH's, rhythm notes from its annotation
     file); returns the beats kept."""
-    record_path, recording, peaks, symbols = read_external_record(header, options)
+    recording, peaks, symbols = read_external_record(header, options)
     try:
         return write_record_beats(
             beats,
             recording,
-            record_path,
+            Path(header).with_suffix(""),
             options.annotation_extension,
             peaks,
             symbols,
